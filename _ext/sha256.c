@@ -1,0 +1,284 @@
+/*
+ * SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), portable C99.
+ * See sha256.h for the API contract.
+ */
+#include "sha256.h"
+
+#include <string.h>
+
+/* Fractional parts of the cube roots of the first 64 primes (FIPS 180-4 4.2.2). */
+static const uint32_t K[64] = {
+    0x428a2f98u, 0x71374491u, 0xb5c0fbcfu, 0xe9b5dba5u,
+    0x3956c25bu, 0x59f111f1u, 0x923f82a4u, 0xab1c5ed5u,
+    0xd807aa98u, 0x12835b01u, 0x243185beu, 0x550c7dc3u,
+    0x72be5d74u, 0x80deb1feu, 0x9bdc06a7u, 0xc19bf174u,
+    0xe49b69c1u, 0xefbe4786u, 0x0fc19dc6u, 0x240ca1ccu,
+    0x2de92c6fu, 0x4a7484aau, 0x5cb0a9dcu, 0x76f988dau,
+    0x983e5152u, 0xa831c66du, 0xb00327c8u, 0xbf597fc7u,
+    0xc6e00bf3u, 0xd5a79147u, 0x06ca6351u, 0x14292967u,
+    0x27b70a85u, 0x2e1b2138u, 0x4d2c6dfcu, 0x53380d13u,
+    0x650a7354u, 0x766a0abbu, 0x81c2c92eu, 0x92722c85u,
+    0xa2bfe8a1u, 0xa81a664bu, 0xc24b8b70u, 0xc76c51a3u,
+    0xd192e819u, 0xd6990624u, 0xf40e3585u, 0x106aa070u,
+    0x19a4c116u, 0x1e376c08u, 0x2748774cu, 0x34b0bcb5u,
+    0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
+    0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u,
+    0x90befffau, 0xa4506cebu, 0xbef9a3f7u, 0xc67178f2u,
+};
+
+/* Fractional parts of the square roots of the first 8 primes (FIPS 180-4 5.3.3). */
+static const uint32_t H0[8] = {
+    0x6a09e667u, 0xbb67ae85u, 0x3c6ef372u, 0xa54ff53au,
+    0x510e527fu, 0x9b05688cu, 0x1f83d9abu, 0x5be0cd19u,
+};
+
+/* Byte-wise so it is endian-independent and never an unaligned access;
+ * gcc/clang turn these into a single load + bswap. */
+static uint32_t load_be32(const uint8_t *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
+           ((uint32_t)p[2] << 8) | (uint32_t)p[3];
+}
+
+static void store_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static void store_be64(uint8_t *p, uint64_t v)
+{
+    store_be32(p, (uint32_t)(v >> 32));
+    store_be32(p + 4, (uint32_t)v);
+}
+
+/* volatile stores so the compiler cannot drop the wipe as a dead store. */
+static void wipe(void *p, size_t n)
+{
+    volatile uint8_t *v = (volatile uint8_t *)p;
+    while (n--)
+        *v++ = 0;
+}
+
+#define ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+/* Ch/Maj in their reduced forms: one fewer operation than the textbook ones. */
+#define CH(x, y, z) ((z) ^ ((x) & ((y) ^ (z))))
+#define MAJ(x, y, z) (((x) & (y)) | ((z) & ((x) | (y))))
+#define BSIG0(x) (ROTR(x, 2) ^ ROTR(x, 13) ^ ROTR(x, 22))
+#define BSIG1(x) (ROTR(x, 6) ^ ROTR(x, 11) ^ ROTR(x, 25))
+#define SSIG0(x) (ROTR(x, 7) ^ ROTR(x, 18) ^ ((x) >> 3))
+#define SSIG1(x) (ROTR(x, 17) ^ ROTR(x, 19) ^ ((x) >> 10))
+
+/* 16-word ring buffer for the schedule: W[t] only depends on W[t-2..t-16],
+ * which keeps the working set in registers/L1 instead of a 64-word array. */
+#define W_LOAD(i) (w[(i)] = load_be32(p + 4 * (i)))
+#define W_EXPAND(i)                                                   \
+    (w[(i) & 15] += SSIG1(w[((i) - 2) & 15]) + w[((i) - 7) & 15] +    \
+                    SSIG0(w[((i) - 15) & 15]))
+
+/* Instead of shifting a..h each round, callers rotate the argument names:
+ * after a round the old h holds the new a and the old d the new e. */
+#define ROUND(a, b, c, d, e, f, g, h, i, wi)                          \
+    do {                                                              \
+        uint32_t t1_ = (h) + BSIG1(e) + CH(e, f, g) + K[(i)] + (wi);  \
+        (d) += t1_;                                                   \
+        (h) = t1_ + BSIG0(a) + MAJ(a, b, c);                          \
+    } while (0)
+
+#define ROUNDS8(i, W)                                                 \
+    do {                                                              \
+        ROUND(a, b, c, d, e, f, g, h, (i) + 0, W((i) + 0));           \
+        ROUND(h, a, b, c, d, e, f, g, (i) + 1, W((i) + 1));           \
+        ROUND(g, h, a, b, c, d, e, f, (i) + 2, W((i) + 2));           \
+        ROUND(f, g, h, a, b, c, d, e, (i) + 3, W((i) + 3));           \
+        ROUND(e, f, g, h, a, b, c, d, (i) + 4, W((i) + 4));           \
+        ROUND(d, e, f, g, h, a, b, c, (i) + 5, W((i) + 5));           \
+        ROUND(c, d, e, f, g, h, a, b, (i) + 6, W((i) + 6));           \
+        ROUND(b, c, d, e, f, g, h, a, (i) + 7, W((i) + 7));           \
+    } while (0)
+
+static void fsv4_sha256_blocks_portable(uint32_t st[8], const uint8_t *p,
+                                        size_t nblocks)
+{
+    uint32_t w[16];
+
+    while (nblocks--) {
+        uint32_t a = st[0], b = st[1], c = st[2], d = st[3];
+        uint32_t e = st[4], f = st[5], g = st[6], h = st[7];
+
+        ROUNDS8(0, W_LOAD);
+        ROUNDS8(8, W_LOAD);
+        ROUNDS8(16, W_EXPAND);
+        ROUNDS8(24, W_EXPAND);
+        ROUNDS8(32, W_EXPAND);
+        ROUNDS8(40, W_EXPAND);
+        ROUNDS8(48, W_EXPAND);
+        ROUNDS8(56, W_EXPAND);
+
+        st[0] += a; st[1] += b; st[2] += c; st[3] += d;
+        st[4] += e; st[5] += f; st[6] += g; st[7] += h;
+        p += 64;
+    }
+}
+
+/*
+ * Single choke point for all compression work. A future SHA-NI (or ARMv8
+ * SHA2) path plugs in here: detect CPU support once (cpuid, cached in a
+ * function-local static initialised race-free, or via ifunc) and branch to it;
+ * nothing else in this file needs to change.
+ */
+static void fsv4_sha256_blocks(uint32_t h[8], const uint8_t *p, size_t nblocks)
+{
+    fsv4_sha256_blocks_portable(h, p, nblocks);
+}
+
+void fsv4_sha256_init(fsv4_sha256_ctx *ctx)
+{
+    memcpy(ctx->h, H0, sizeof H0);
+    ctx->length = 0;
+    ctx->buf_len = 0;
+}
+
+void fsv4_sha256_update(fsv4_sha256_ctx *ctx, const uint8_t *data, size_t len)
+{
+    size_t nblocks;
+
+    /* Also makes (NULL, 0) legal: memcpy with NULL is UB even for 0 bytes. */
+    if (len == 0)
+        return;
+    ctx->length += len;
+
+    if (ctx->buf_len) {
+        size_t take = 64 - ctx->buf_len;
+        if (take > len)
+            take = len;
+        memcpy(ctx->buf + ctx->buf_len, data, take);
+        ctx->buf_len += take;
+        data += take;
+        len -= take;
+        if (ctx->buf_len < 64)
+            return;
+        fsv4_sha256_blocks(ctx->h, ctx->buf, 1);
+        ctx->buf_len = 0;
+    }
+
+    /* Whole blocks straight from the caller's memory: no copy. */
+    nblocks = len / 64;
+    if (nblocks) {
+        fsv4_sha256_blocks(ctx->h, data, nblocks);
+        data += nblocks * 64;
+        len -= nblocks * 64;
+    }
+
+    if (len) {
+        memcpy(ctx->buf, data, len);
+        ctx->buf_len = len;
+    }
+}
+
+void fsv4_sha256_final(fsv4_sha256_ctx *ctx, uint8_t out[32])
+{
+    size_t n = ctx->buf_len;
+    int i;
+
+    ctx->buf[n++] = 0x80;
+    /* Need 8 bytes for the length; if they don't fit, pad out an extra block. */
+    if (n > 56) {
+        memset(ctx->buf + n, 0, 64 - n);
+        fsv4_sha256_blocks(ctx->h, ctx->buf, 1);
+        n = 0;
+    }
+    memset(ctx->buf + n, 0, 56 - n);
+    store_be64(ctx->buf + 56, ctx->length << 3);
+    fsv4_sha256_blocks(ctx->h, ctx->buf, 1);
+
+    for (i = 0; i < 8; i++)
+        store_be32(out + 4 * i, ctx->h[i]);
+}
+
+void fsv4_sha256(const uint8_t *data, size_t len, uint8_t out[32])
+{
+    fsv4_sha256_ctx ctx;
+    fsv4_sha256_init(&ctx);
+    fsv4_sha256_update(&ctx, data, len);
+    fsv4_sha256_final(&ctx, out);
+}
+
+void fsv4_hmac_key_init(fsv4_hmac_key *k, const uint8_t *key, size_t key_len)
+{
+    uint8_t kb[64], pad[64];
+    int i;
+
+    memset(kb, 0, sizeof kb);
+    if (key_len > 64)
+        fsv4_sha256(key, key_len, kb);
+    else if (key_len)
+        memcpy(kb, key, key_len);
+
+    for (i = 0; i < 64; i++)
+        pad[i] = (uint8_t)(kb[i] ^ 0x36);
+    fsv4_sha256_init(&k->inner);
+    fsv4_sha256_update(&k->inner, pad, 64);
+
+    for (i = 0; i < 64; i++)
+        pad[i] = (uint8_t)(kb[i] ^ 0x5c);
+    fsv4_sha256_init(&k->outer);
+    fsv4_sha256_update(&k->outer, pad, 64);
+
+    /* Padded keys are key-equivalent; don't leave them on the stack. */
+    wipe(kb, sizeof kb);
+    wipe(pad, sizeof pad);
+}
+
+void fsv4_hmac(const fsv4_hmac_key *k, const uint8_t *msg, size_t len,
+               uint8_t out[32])
+{
+    fsv4_sha256_ctx c;
+    uint8_t blk[64];
+    uint32_t h[8];
+    int i;
+
+    /* The pad contexts always sit on a block boundary (length 64, empty
+     * buffer), so copy just the chaining state rather than the whole ctx. */
+    memcpy(c.h, k->inner.h, sizeof c.h);
+    c.length = 64;
+    c.buf_len = 0;
+    fsv4_sha256_update(&c, msg, len);
+    fsv4_sha256_final(&c, blk);
+
+    /* Outer hash input is always opad-block + 32-byte digest, so its single
+     * final block is fixed-shape: build it directly, skip update/final. */
+    blk[32] = 0x80;
+    memset(blk + 33, 0, 64 - 33);
+    blk[62] = 0x03; /* (64 + 32) * 8 = 768 bits = 0x0300 */
+    memcpy(h, k->outer.h, sizeof h);
+    fsv4_sha256_blocks(h, blk, 1);
+
+    for (i = 0; i < 8; i++)
+        store_be32(out + 4 * i, h[i]);
+}
+
+void fsv4_hmac_oneshot(const uint8_t *key, size_t key_len,
+                       const uint8_t *msg, size_t len, uint8_t out[32])
+{
+    fsv4_hmac_key k;
+    fsv4_hmac_key_init(&k, key, key_len);
+    fsv4_hmac(&k, msg, len, out);
+    wipe(&k, sizeof k);
+}
+
+void fsv4_hex_lower(const uint8_t *in, size_t len, char *out)
+{
+    static const char digits[16] = {
+        '0', '1', '2', '3', '4', '5', '6', '7',
+        '8', '9', 'a', 'b', 'c', 'd', 'e', 'f',
+    };
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+}

@@ -1,0 +1,112 @@
+"""Selects the core twin: compiled (``_core_c``) when importable, else pure Python.
+
+``FASTSIGV4_NO_EXTENSIONS=1`` forces the pure twin, as does any interpreter other
+than CPython. The rest of the package calls the core through this module's names,
+so :func:`use` can switch twins (the test suite runs every test on both).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import ModuleType
+
+from . import _core_py
+from ._core_py import (
+    IMPLEMENTATION,
+    PresignKernel,
+    SigningKey,
+    canonical_headers,
+    canonical_path,
+    canonical_query,
+    sha256_hex,
+    signing_key,
+    string_to_sign,
+    trimall,
+    uri_encode,
+)
+
+__all__ = [
+    "IMPLEMENTATION",
+    "NO_EXTENSIONS",
+    "TWIN_NAMES",
+    "PresignKernel",
+    "SigningKey",
+    "canonical_headers",
+    "canonical_path",
+    "canonical_query",
+    "clear_signing_key_cache",
+    "compiled_twin",
+    "sha256_hex",
+    "signing_key",
+    "string_to_sign",
+    "trimall",
+    "uri_encode",
+    "use",
+    "using",
+]
+
+# The names both twins export; ``use`` rebinds exactly these.
+TWIN_NAMES = (
+    "IMPLEMENTATION",
+    "PresignKernel",
+    "SigningKey",
+    "canonical_headers",
+    "canonical_path",
+    "canonical_query",
+    "sha256_hex",
+    "signing_key",
+    "string_to_sign",
+    "trimall",
+    "uri_encode",
+)
+
+NO_EXTENSIONS = (
+    os.environ.get("FASTSIGV4_NO_EXTENSIONS", "") not in ("", "0")
+    or sys.implementation.name != "cpython"
+)
+
+
+def compiled_twin() -> ModuleType | None:
+    """The compiled twin, or None when it is disabled or was not built."""
+    if NO_EXTENSIONS:
+        return None
+    try:
+        from . import _core_c
+    except ImportError:
+        return None
+    return _core_c
+
+
+def use(twin: ModuleType) -> None:
+    """Route every core call of the package through ``twin`` (``_core_py`` or ``_core_c``)."""
+    namespace = globals()
+    for name in TWIN_NAMES:
+        namespace[name] = getattr(twin, name)
+
+
+@contextmanager
+def using(twin: ModuleType) -> Iterator[ModuleType]:
+    """Run a block on ``twin``, then restore the twin that was in use (not thread-safe)."""
+    previous = sys.modules[__name__]
+    saved = {name: getattr(previous, name) for name in TWIN_NAMES}
+    use(twin)
+    try:
+        yield twin
+    finally:
+        globals().update(saved)
+
+
+def clear_signing_key_cache() -> None:
+    """Forget every cached signing key, in both twins."""
+    _core_py.clear_signing_key_cache()
+    compiled = compiled_twin()
+    if compiled is not None:
+        compiled.clear_signing_key_cache()
+
+
+_compiled = compiled_twin()
+if _compiled is not None:
+    use(_compiled)

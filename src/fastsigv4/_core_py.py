@@ -1,0 +1,320 @@
+"""Pure-Python twin of the SigV4 canonicalization and hashing core.
+
+``_core_c`` (compiled from ``_ext/_core_c.pyx``) exports the same names and must
+return byte-identical results and raise the same errors; ``_core`` picks one.
+Every rule lives here once and is shared by signer and verifier.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable, Sequence
+from urllib.parse import quote, quote_from_bytes, unquote_to_bytes
+
+from .errors import InvalidRequestError
+
+__all__ = [
+    "IMPLEMENTATION",
+    "PresignKernel",
+    "SigningKey",
+    "canonical_headers",
+    "canonical_path",
+    "canonical_query",
+    "clear_signing_key_cache",
+    "sha256_hex",
+    "signing_key",
+    "string_to_sign",
+    "trimall",
+    "uri_encode",
+]
+
+IMPLEMENTATION = "python"
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+
+_UNRESERVED_ONLY = re.compile(r"[A-Za-z0-9\-._~]*")
+_UNRESERVED_OR_SLASH_ONLY = re.compile(r"[A-Za-z0-9\-._~/]*")
+# A complete %XX escape; the S3 path rule keeps these as sent.
+_ESCAPE = re.compile(r"(%[0-9A-Fa-f]{2})")
+_MALFORMED_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# obs-fold (RFC 9112 5.2): a line break followed by a space or tab continues the value.
+_OBS_FOLD = re.compile(r"\r?\n[ \t]")
+_NOT_FIELD_CHAR = re.compile(r"[^\t\x20-\x7e]")
+
+
+def utf8_bytes(text: str, what: str) -> bytes:
+    """UTF-8 of ``text``; a lone surrogate (no UTF-8 form) is an InvalidRequestError."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidRequestError(
+            f"{what} contains a lone surrogate (U+{ord(text[exc.start]):04X}) at index "
+            f"{exc.start}, which has no UTF-8 form; pass valid Unicode text (if it came "
+            "from bytes, decode them with errors='strict')"
+        ) from None
+
+
+def uri_encode(value: str, keep_slash: bool = False) -> str:
+    """AWS URI encoding: ``A-Za-z0-9-._~`` kept, every other UTF-8 byte as uppercase %XX."""
+    if (_UNRESERVED_OR_SLASH_ONLY if keep_slash else _UNRESERVED_ONLY).fullmatch(value):
+        return value
+    return quote_from_bytes(utf8_bytes(value, "text to URI-encode"), "/" if keep_slash else "")
+
+
+def _remove_dot_segments(path: str) -> str:
+    # RFC 3986 5.2.4 plus the AWS rule that empty segments (repeated slashes) go too.
+    output: list[str] = []
+    for segment in path.split("/"):
+        if segment == "..":
+            if output:
+                output.pop()
+        elif segment and segment != ".":
+            output.append(segment)
+    if not output:
+        return "/"
+    last = path.rsplit("/", 1)[-1]
+    trailing = "/" if last in ("", ".", "..") else ""
+    return "/" + "/".join(output) + trailing
+
+
+def _encode_keeping_escapes(path: str) -> str:
+    # The path as sent: complete %XX escapes stay, everything else is encoded once.
+    if _UNRESERVED_OR_SLASH_ONLY.fullmatch(path):
+        return path
+    parts = _ESCAPE.split(path)
+    for index in range(0, len(parts), 2):
+        parts[index] = quote(utf8_bytes(parts[index], "URL path"), "/")
+    return "".join(parts)
+
+
+def canonical_path(path: str, double_encode: bool, normalize: bool) -> str:
+    """The canonical URI of a URL path as it will be sent.
+
+    double_encode: the path text is URI-encoded once more (``%20`` becomes ``%2520``),
+    as every service but S3 expects. Otherwise (S3) complete ``%XX`` escapes are kept
+    and every other byte outside the unreserved set is encoded once.
+    normalize: dot segments removed and repeated slashes collapsed first.
+    """
+    if not path:
+        path = "/"
+    if normalize:
+        path = _remove_dot_segments(path)
+    if double_encode:
+        return uri_encode(path, True)
+    return _encode_keeping_escapes(path)
+
+
+def _requote(text: str, what: str) -> str:
+    # Decode %XX (never '+': the query is not form data) and re-encode the AWS way.
+    if _UNRESERVED_ONLY.fullmatch(text):
+        return text
+    if _MALFORMED_ESCAPE.search(text):
+        raise InvalidRequestError(
+            f"{what} contains a '%' that is not followed by two hex digits; "
+            "encode a literal '%' as %25"
+        )
+    return quote_from_bytes(unquote_to_bytes(utf8_bytes(text, what)), "")
+
+
+def canonical_query(query: str, extra: Sequence[tuple[str, str]] = ()) -> str:
+    """The canonical query string.
+
+    ``query`` is the query as sent (``a=1&b&c=%20``): split on ``&`` and the first
+    ``=``, ``%XX`` decoded, re-encoded with the AWS encoder; a valueless ``k`` becomes
+    ``k=``, empty ``&&`` pieces are skipped, duplicates kept. ``extra`` holds raw
+    (unencoded) pairs such as the X-Amz-* presign parameters. Sorted by the encoded
+    (key, value) pairs.
+    """
+    pairs: list[tuple[str, str]] = []
+    if query:
+        for token in query.split("&"):
+            if token:
+                key, _, value = token.partition("=")
+                pairs.append(
+                    (
+                        _requote(key, "a query parameter name"),
+                        _requote(value, "a query parameter value"),
+                    )
+                )
+    for key, value in extra:
+        pairs.append((uri_encode(key), uri_encode(value)))
+    pairs.sort()
+    return "&".join([key + "=" + value for key, value in pairs])
+
+
+def trimall(name: str, value: str) -> str:
+    """A header value as signed: obs-fold unfolded, runs of spaces/tabs to one space, trimmed.
+
+    Line breaks other than obs-fold, control characters and non-ASCII characters are
+    rejected: they cannot be sent, or AWS does not accept them.
+    """
+    if "\n" in value:
+        value = _OBS_FOLD.sub(" ", value)
+    bad = _NOT_FIELD_CHAR.search(value)
+    if bad is not None:
+        char = bad.group()
+        position = bad.start()
+        if char in "\r\n":
+            raise InvalidRequestError(
+                f"header {name!r} contains a line break at position {position} that is not "
+                "an obs-fold continuation (a line break followed by a space or tab); header "
+                "values are single lines: remove the line break"
+            )
+        if char < " " or char == "\x7f":
+            raise InvalidRequestError(
+                f"header {name!r} contains the control character U+{ord(char):04X} at "
+                f"position {position}; remove it"
+            )
+        raise InvalidRequestError(
+            f"header {name!r} contains the non-ASCII character U+{ord(char):04X} at position "
+            f"{position}; AWS does not accept raw non-ASCII header values: encode the value "
+            "first (percent-encoding, or RFC 2047 '=?UTF-8?B?...?=' for x-amz-meta-*)"
+        )
+    return " ".join(value.split())
+
+
+def canonical_headers(headers: Sequence[tuple[str, str]]) -> tuple[str, str]:
+    """(canonical header block, signed-headers list) of (lowercase name, value) pairs.
+
+    Values of a repeated name are joined with ``,`` in their original order; names
+    are sorted. Each block line ends with a newline.
+    """
+    grouped: dict[str, list[str]] = {}
+    for name, value in headers:
+        trimmed = trimall(name, value)
+        values = grouped.get(name)
+        if values is None:
+            grouped[name] = [trimmed]
+        else:
+            values.append(trimmed)
+    names = sorted(grouped)
+    block = "".join([name + ":" + ",".join(grouped[name]) + "\n" for name in names])
+    return block, ";".join(names)
+
+
+def sha256_hex(data: bytes) -> str:
+    """Lowercase hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def string_to_sign(amz_date: str, scope: str, canonical_request: str) -> str:
+    """The SigV4 string to sign for a canonical request."""
+    digest = hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
+    return ALGORITHM + "\n" + amz_date + "\n" + scope + "\n" + digest
+
+
+_IPAD = bytes(byte ^ 0x36 for byte in range(256))
+_OPAD = bytes(byte ^ 0x5C for byte in range(256))
+
+
+class SigningKey:
+    """A derived SigV4 signing key, held as HMAC inner/outer pad states.
+
+    Each signature then costs the message blocks plus two compressions instead of
+    four more for the pads.
+    """
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > 64:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(64, b"\0")
+        self._inner = hashlib.sha256(key.translate(_IPAD))
+        self._outer = hashlib.sha256(key.translate(_OPAD))
+
+    def sign(self, message: str) -> str:
+        """Lowercase hex HMAC-SHA256 of the UTF-8 ``message`` under this key."""
+        inner = self._inner.copy()
+        inner.update(message.encode("utf-8"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+    def __repr__(self) -> str:
+        return "<SigningKey (redacted)>"
+
+
+_KEY_CACHE: dict[tuple[str, str, str, str, str], SigningKey] = {}
+_KEY_CACHE_MAX = 256
+
+
+def signing_key(
+    access_key_id: str, secret_access_key: str, date: str, region: str, service: str
+) -> SigningKey:
+    """The signing key for a scope, derived once per (key pair, date, region, service).
+
+    The secret is part of the cache key, so a rotated secret never reuses a stale key,
+    and so is the date, so the key changes at UTC midnight.
+    """
+    cache_key = (access_key_id, secret_access_key, date, region, service)
+    key = _KEY_CACHE.get(cache_key)
+    if key is None:
+        secret = utf8_bytes("AWS4" + secret_access_key, "secret_access_key")
+        derived = hmac.digest(secret, date.encode("utf-8"), "sha256")
+        for part in (region, service, "aws4_request"):
+            derived = hmac.digest(derived, utf8_bytes(part, "region or service"), "sha256")
+        key = SigningKey(derived)
+        if len(_KEY_CACHE) >= _KEY_CACHE_MAX:
+            _KEY_CACHE.clear()
+        _KEY_CACHE[cache_key] = key
+    return key
+
+
+def clear_signing_key_cache() -> None:
+    """Forget every cached signing key (and with it the secrets in the cache keys)."""
+    _KEY_CACHE.clear()
+
+
+class PresignKernel:
+    """Presigns raw S3 object keys against everything precomputed for one timestamp.
+
+    Per key: encode the key once (``/`` kept), hash the canonical request built from
+    the fixed prefix and suffix, HMAC the string to sign, append the signature.
+    """
+
+    __slots__ = (
+        "_canonical_prefix",
+        "_canonical_suffix",
+        "_key",
+        "_query",
+        "_sts_prefix",
+        "_url_prefix",
+    )
+
+    def __init__(
+        self,
+        signing_key: SigningKey,
+        url_prefix: str,
+        canonical_prefix: str,
+        canonical_suffix: str,
+        sts_prefix: str,
+        query: str,
+    ) -> None:
+        self._key = signing_key
+        self._url_prefix = url_prefix
+        self._canonical_prefix = canonical_prefix
+        self._canonical_suffix = canonical_suffix
+        self._sts_prefix = sts_prefix
+        self._query = query
+
+    def presign(self, key: str) -> str:
+        """The presigned URL of one raw object key."""
+        if not isinstance(key, str) or not key:
+            raise InvalidRequestError(
+                f"an S3 object key must be a non-empty str, got {type(key).__name__} {key!r:.40}"
+            )
+        encoded = uri_encode(key, True)
+        canonical = self._canonical_prefix + encoded + self._canonical_suffix
+        digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return self._url_prefix + encoded + self._query + self._key.sign(self._sts_prefix + digest)
+
+    def presign_many(self, keys: Iterable[str]) -> list[str]:
+        """Presigned URLs of many raw object keys, in input order."""
+        presign = self.presign
+        return [presign(key) for key in keys]
+
+    def __repr__(self) -> str:
+        return f"<PresignKernel {self._url_prefix!r}>"
