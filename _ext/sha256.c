@@ -1,10 +1,35 @@
 /*
- * SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), portable C99.
+ * SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104), portable C99, plus an
+ * optional x86-64 SHA-NI compression function selected at run time.
  * See sha256.h for the API contract.
  */
 #include "sha256.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+/*
+ * FSV4_HAVE_SHANI: compile the x86-64 SHA extensions path. Needs GCC or clang
+ * (per-function target attributes, <cpuid.h>), so MSVC and other compilers /
+ * architectures build the portable path only. The code is compiled with
+ * __attribute__((target(...))) rather than a global -msha, so the object
+ * still runs on CPUs without SHA-NI; it is only called after CPUID says yes.
+ * Define FSV4_NO_SHANI to leave it out entirely.
+ */
+#if !defined(FSV4_NO_SHANI) && defined(__x86_64__) &&                    \
+    (defined(__GNUC__) || defined(__clang__)) &&                         \
+    ((defined(__clang__) && __clang_major__ >= 4) ||                     \
+     (!defined(__clang__) && __GNUC__ >= 5))
+#define FSV4_HAVE_SHANI 1
+#include <cpuid.h>
+#include <immintrin.h>
+#else
+#define FSV4_HAVE_SHANI 0
+#endif
+
+/* Any accelerated path at all => run-time dispatch is needed. An ARMv8
+ * SHA2 path would OR its own FSV4_HAVE_ARMV8_SHA2 in here. */
+#define FSV4_HAVE_DISPATCH FSV4_HAVE_SHANI
 
 /* Fractional parts of the cube roots of the first 64 primes (FIPS 180-4 4.2.2). */
 static const uint32_t K[64] = {
@@ -123,15 +148,206 @@ static void fsv4_sha256_blocks_portable(uint32_t st[8], const uint8_t *p,
     }
 }
 
+#if FSV4_HAVE_SHANI
 /*
- * Single choke point for all compression work. A future SHA-NI (or ARMv8
- * SHA2) path plugs in here: detect CPU support once (cpuid, cached in a
- * function-local static initialised race-free, or via ifunc) and branch to it;
- * nothing else in this file needs to change.
+ * SHA-NI compression, written from Intel's description of the SHA extensions
+ * (Intel SDM vol. 2, SHA256RNDS2 / SHA256MSG1 / SHA256MSG2):
+ *
+ * - SHA256RNDS2(cdgh, abef, wk) runs two rounds. The working variables live
+ *   in two registers, lanes listed high to low: abef = [A B E F] and
+ *   cdgh = [C D G H]. Lanes 0 and 1 of wk hold W[t]+K[t] and W[t+1]+K[t+1].
+ *   It returns the new [A B E F]; the new [C D G H] is simply the old
+ *   [A B E F] (two rounds shift each variable two places), so the two
+ *   registers just swap roles every call.
+ * - SHA256MSG1(w[t-16..t-13], w[t-12..t-9]) = w[t-16+j] + s0(w[t-15+j]),
+ *   j = 0..3.
+ * - SHA256MSG2(x, w[t-4..t-1]) adds s1() of the two preceding words,
+ *   computing W[t], W[t+1] first and feeding them into W[t+2], W[t+3].
+ *   So W[t..t+3] = MSG2(MSG1(m0, m1) + w[t-7..t-4], m3), where
+ *   w[t-7..t-4] is m2 shifted down one word with m3's first word on top.
+ *
+ * Message words are big-endian: PSHUFB reverses the bytes of each 32-bit
+ * lane, which leaves W[t] in lane 0, W[t+1] in lane 1, and so on.
+ */
+#define FSV4_SHANI_TARGET __attribute__((target("sha,sse4.1,ssse3")))
+
+/* Four rounds t..t+3 with message words msg (W[t] in lane 0). */
+#define SHANI_ROUNDS4(msg, t)                                               \
+    do {                                                                    \
+        __m128i wk_ = _mm_add_epi32(                                        \
+            (msg), _mm_loadu_si128((const __m128i *)(const void *)&K[t]));  \
+        cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk_);                      \
+        wk_ = _mm_shuffle_epi32(wk_, 0x0e); /* lanes 2,3 -> 0,1 */          \
+        abef = _mm_sha256rnds2_epu32(abef, cdgh, wk_);                      \
+    } while (0)
+
+/* m0..m3 hold W[t-16..t-1]; overwrite m0 with W[t..t+3]. */
+#define SHANI_SCHEDULE(m0, m1, m2, m3)                                      \
+    ((m0) = _mm_sha256msg2_epu32(                                           \
+         _mm_add_epi32(_mm_sha256msg1_epu32((m0), (m1)),                    \
+                       _mm_alignr_epi8((m3), (m2), 4)),                     \
+         (m3)))
+
+FSV4_SHANI_TARGET
+static void fsv4_sha256_blocks_shani(uint32_t st[8], const uint8_t *p,
+                                     size_t nblocks)
+{
+    /* Byte i of the result takes byte (i ^ 3): per-lane big-endian load. */
+    const __m128i bswap = _mm_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4,
+                                        11, 10, 9, 8, 15, 14, 13, 12);
+    __m128i abcd, efgh, abef, cdgh;
+
+    /* st[] = a..h in lanes 0..7. Reverse each half ([a b c d] -> lanes
+     * d c b a, low to high), then take the high 64-bit halves for
+     * [A B E F] = lanes f e b a and the low halves for [C D G H] =
+     * lanes h g d c. */
+    abcd = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)st), 0x1b);
+    efgh = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)(st + 4)), 0x1b);
+    abef = _mm_unpackhi_epi64(efgh, abcd);
+    cdgh = _mm_unpacklo_epi64(efgh, abcd);
+
+    while (nblocks--) {
+        const __m128i abef0 = abef, cdgh0 = cdgh;
+        __m128i m0, m1, m2, m3;
+
+        m0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), bswap);
+        m1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16)), bswap);
+        m2 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 32)), bswap);
+        m3 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 48)), bswap);
+
+        SHANI_ROUNDS4(m0, 0);
+        SHANI_ROUNDS4(m1, 4);
+        SHANI_ROUNDS4(m2, 8);
+        SHANI_ROUNDS4(m3, 12);
+        SHANI_SCHEDULE(m0, m1, m2, m3); SHANI_ROUNDS4(m0, 16);
+        SHANI_SCHEDULE(m1, m2, m3, m0); SHANI_ROUNDS4(m1, 20);
+        SHANI_SCHEDULE(m2, m3, m0, m1); SHANI_ROUNDS4(m2, 24);
+        SHANI_SCHEDULE(m3, m0, m1, m2); SHANI_ROUNDS4(m3, 28);
+        SHANI_SCHEDULE(m0, m1, m2, m3); SHANI_ROUNDS4(m0, 32);
+        SHANI_SCHEDULE(m1, m2, m3, m0); SHANI_ROUNDS4(m1, 36);
+        SHANI_SCHEDULE(m2, m3, m0, m1); SHANI_ROUNDS4(m2, 40);
+        SHANI_SCHEDULE(m3, m0, m1, m2); SHANI_ROUNDS4(m3, 44);
+        SHANI_SCHEDULE(m0, m1, m2, m3); SHANI_ROUNDS4(m0, 48);
+        SHANI_SCHEDULE(m1, m2, m3, m0); SHANI_ROUNDS4(m1, 52);
+        SHANI_SCHEDULE(m2, m3, m0, m1); SHANI_ROUNDS4(m2, 56);
+        SHANI_SCHEDULE(m3, m0, m1, m2); SHANI_ROUNDS4(m3, 60);
+
+        abef = _mm_add_epi32(abef, abef0);
+        cdgh = _mm_add_epi32(cdgh, cdgh0);
+        p += 64;
+    }
+
+    /* Inverse of the packing above. */
+    abcd = _mm_shuffle_epi32(_mm_unpackhi_epi64(cdgh, abef), 0x1b);
+    efgh = _mm_shuffle_epi32(_mm_unpacklo_epi64(cdgh, abef), 0x1b);
+    _mm_storeu_si128((__m128i *)(void *)st, abcd);
+    _mm_storeu_si128((__m128i *)(void *)(st + 4), efgh);
+}
+
+#undef SHANI_ROUNDS4
+#undef SHANI_SCHEDULE
+
+/* CPUID bits (Intel SDM vol. 2, CPUID): leaf 1 ECX bit 9 = SSSE3, bit 19 =
+ * SSE4.1; leaf 7 subleaf 0 EBX bit 29 = SHA. SHA-NI only touches XMM
+ * registers, whose state every x86-64 OS saves, so no XGETBV check. */
+static int fsv4_cpu_has_shani(void)
+{
+    unsigned int eax, ebx, ecx, edx;
+
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx))
+        return 0;
+    if (!(ecx & (1u << 9)) || !(ecx & (1u << 19)))
+        return 0;
+    /* __get_cpuid_max + __cpuid_count is what __get_cpuid_count does, but
+     * also exists in compilers older than GCC 7 / older clang. */
+    if (__get_cpuid_max(0, NULL) < 7)
+        return 0;
+    __cpuid_count(7, 0, eax, ebx, ecx, edx);
+    return (ebx >> 29) & 1u;
+}
+#endif /* FSV4_HAVE_SHANI */
+
+enum {
+    FSV4_IMPL_UNRESOLVED = 0,
+    FSV4_IMPL_PORTABLE = 1,
+    FSV4_IMPL_SHANI = 2
+    /* FSV4_IMPL_ARMV8_SHA2 = 3: reserved for an ARMv8 crypto-extensions path */
+};
+
+#if FSV4_HAVE_DISPATCH
+/*
+ * The choice is made once, on first use, and cached here. Every thread that
+ * sees FSV4_IMPL_UNRESOLVED computes the same answer and stores it; the
+ * relaxed atomics make that benign race well-defined (an aligned int, no
+ * tearing) without a lock or a once-flag.
+ */
+static int fsv4_impl_choice = FSV4_IMPL_UNRESOLVED;
+
+/*
+ * Test/benchmark override: if the environment variable
+ * FASTSIGV4_SHA256_PORTABLE is set to a non-empty value other than "0" when
+ * SHA-256 is first used in the process, the portable C code is used even on
+ * CPUs with SHA extensions. It is read once; changing it later has no effect.
+ */
+static int fsv4_env_forces_portable(void)
+{
+    const char *v = getenv("FASTSIGV4_SHA256_PORTABLE");
+    return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
+}
+
+static int fsv4_detect_impl(void)
+{
+    if (fsv4_env_forces_portable())
+        return FSV4_IMPL_PORTABLE;
+#if FSV4_HAVE_SHANI
+    if (fsv4_cpu_has_shani())
+        return FSV4_IMPL_SHANI;
+#endif
+    /* An aarch64 path would go here: getauxval(AT_HWCAP) & HWCAP_SHA2 on
+     * Linux, sysctlbyname("hw.optional.arm.FEAT_SHA256") on macOS. */
+    return FSV4_IMPL_PORTABLE;
+}
+
+static int fsv4_impl(void)
+{
+    int impl = __atomic_load_n(&fsv4_impl_choice, __ATOMIC_RELAXED);
+    if (impl == FSV4_IMPL_UNRESOLVED) {
+        impl = fsv4_detect_impl();
+        __atomic_store_n(&fsv4_impl_choice, impl, __ATOMIC_RELAXED);
+    }
+    return impl;
+}
+#else
+static int fsv4_impl(void)
+{
+    return FSV4_IMPL_PORTABLE;
+}
+#endif /* FSV4_HAVE_DISPATCH */
+
+/*
+ * Single choke point for all compression work: every block goes through
+ * here, so adding an implementation means adding a case to fsv4_impl() and
+ * one branch below; nothing else in this file needs to change.
  */
 static void fsv4_sha256_blocks(uint32_t h[8], const uint8_t *p, size_t nblocks)
 {
+#if FSV4_HAVE_SHANI
+    if (fsv4_impl() == FSV4_IMPL_SHANI) {
+        fsv4_sha256_blocks_shani(h, p, nblocks);
+        return;
+    }
+#endif
     fsv4_sha256_blocks_portable(h, p, nblocks);
+}
+
+const char *fsv4_sha256_implementation(void)
+{
+    switch (fsv4_impl()) {
+    case FSV4_IMPL_SHANI:
+        return "sha-ni";
+    default:
+        return "portable";
+    }
 }
 
 void fsv4_sha256_init(fsv4_sha256_ctx *ctx)

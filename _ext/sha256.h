@@ -1,10 +1,13 @@
 /*
- * Small, portable SHA-256 / HMAC-SHA256 (FIPS 180-4, RFC 2104).
+ * Small, portable SHA-256 / HMAC-SHA256 (FIPS 180-4, RFC 2104), with an
+ * x86-64 SHA-NI fast path chosen at run time.
  *
  * Every exported symbol carries the fsv4_ prefix so this can be linked into
  * the same process as OpenSSL (or any other SHA-256) without clashes.
- * No global mutable state and no heap use: all functions are thread-safe as
- * long as distinct threads do not share one context for writing.
+ * No heap use and no global mutable state apart from the once-computed,
+ * atomically cached choice of compression function (see
+ * fsv4_sha256_implementation): all functions are thread-safe as long as
+ * distinct threads do not share one context for writing.
  */
 #ifndef FSV4_SHA256_H
 #define FSV4_SHA256_H
@@ -51,6 +54,15 @@ void fsv4_hmac_oneshot(const uint8_t *key, size_t key_len,
 
 /* Writes exactly 2*len lowercase hex characters; does NOT NUL-terminate. */
 void fsv4_hex_lower(const uint8_t *in, size_t len, char *out);
+
+/*
+ * Which compression function this process uses: "sha-ni" (x86-64 SHA
+ * extensions) or "portable". Chosen once, on first use of any function
+ * here, from CPUID; setting FASTSIGV4_SHA256_PORTABLE to a non-empty value
+ * other than "0" before that first use forces "portable". Both produce
+ * identical output; this is for tests and benchmark reports.
+ */
+const char *fsv4_sha256_implementation(void);
 
 #ifdef __cplusplus
 }

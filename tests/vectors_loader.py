@@ -179,9 +179,7 @@ def parse_http_request(raw: bytes) -> HttpRequest:
 
     request_line = lines[0]
     if not request_line.endswith(_HTTP_VERSION_SUFFIX):
-        msg = (
-            f"request line does not end with {_HTTP_VERSION_SUFFIX!r}: {request_line!r}"
-        )
+        msg = f"request line does not end with {_HTTP_VERSION_SUFFIX!r}: {request_line!r}"
         raise ValueError(msg)
     method, space, target = request_line[: -len(_HTTP_VERSION_SUFFIX)].partition(" ")
     if not method or not space:
@@ -301,11 +299,7 @@ def load_aws_c_auth_v4a_inputs_only() -> list[AwsCAuthInputs]:
 
     aws-c-auth does not run these (repeated query keys).
     """
-    inputs = [
-        _load_inputs(d)
-        for d in _case_dirs(_AWS_C_AUTH_DIR / "v4a")
-        if not _is_complete(d)
-    ]
+    inputs = [_load_inputs(d) for d in _case_dirs(_AWS_C_AUTH_DIR / "v4a") if not _is_complete(d)]
     _check_count("inputs-only aws-c-auth v4a folders", len(inputs), 2)
     return inputs
 
@@ -327,9 +321,7 @@ def load_botocore_suite() -> list[BotocoreCase]:
                 canonical_request=_read_text(path("creq")),
                 string_to_sign=_read_text(path("sts")),
                 authorization=_read_text(path("authz")),
-                signed_request=parse_http_request(sreq.read_bytes())
-                if sreq.is_file()
-                else None,
+                signed_request=parse_http_request(sreq.read_bytes()) if sreq.is_file() else None,
             )
         )
     cases.sort(key=lambda c: c.name)

@@ -41,11 +41,14 @@ _ESCAPE = re.compile(r"(%[0-9A-Fa-f]{2})")
 _MALFORMED_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 # obs-fold (RFC 9112 5.2): a line break followed by a space or tab continues the value.
 _OBS_FOLD = re.compile(r"\r?\n[ \t]")
-_NOT_FIELD_CHAR = re.compile(r"[^\t\x20-\x7e]")
+# Anything but TAB and visible ASCII, except the line breaks of an obs-fold.
+_NOT_FIELD_CHAR = re.compile(r"\r\n(?![ \t])|\r(?!\n)|\n(?![ \t])|[^\t\n\r\x20-\x7e]")
 
 
 def utf8_bytes(text: str, what: str) -> bytes:
     """UTF-8 of ``text``; a lone surrogate (no UTF-8 form) is an InvalidRequestError."""
+    if not isinstance(text, str):
+        raise InvalidRequestError(f"{what} must be a str, not {type(text).__name__}")
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -58,9 +61,13 @@ def utf8_bytes(text: str, what: str) -> bytes:
 
 def uri_encode(value: str, keep_slash: bool = False) -> str:
     """AWS URI encoding: ``A-Za-z0-9-._~`` kept, every other UTF-8 byte as uppercase %XX."""
+    return _uri_encode(value, keep_slash, "text to URI-encode")
+
+
+def _uri_encode(value: str, keep_slash: bool, what: str) -> str:
     if (_UNRESERVED_OR_SLASH_ONLY if keep_slash else _UNRESERVED_ONLY).fullmatch(value):
         return value
-    return quote_from_bytes(utf8_bytes(value, "text to URI-encode"), "/" if keep_slash else "")
+    return quote_from_bytes(utf8_bytes(value, what), "/" if keep_slash else "")
 
 
 def _remove_dot_segments(path: str) -> str:
@@ -102,7 +109,7 @@ def canonical_path(path: str, double_encode: bool, normalize: bool) -> str:
     if normalize:
         path = _remove_dot_segments(path)
     if double_encode:
-        return uri_encode(path, True)
+        return _uri_encode(path, True, "URL path")
     return _encode_keeping_escapes(path)
 
 
@@ -150,11 +157,9 @@ def trimall(name: str, value: str) -> str:
     Line breaks other than obs-fold, control characters and non-ASCII characters are
     rejected: they cannot be sent, or AWS does not accept them.
     """
-    if "\n" in value:
-        value = _OBS_FOLD.sub(" ", value)
     bad = _NOT_FIELD_CHAR.search(value)
     if bad is not None:
-        char = bad.group()
+        char = bad.group()[0]
         position = bad.start()
         if char in "\r\n":
             raise InvalidRequestError(
@@ -172,6 +177,8 @@ def trimall(name: str, value: str) -> str:
             f"{position}; AWS does not accept raw non-ASCII header values: encode the value "
             "first (percent-encoding, or RFC 2047 '=?UTF-8?B?...?=' for x-amz-meta-*)"
         )
+    if "\n" in value:
+        value = _OBS_FOLD.sub(" ", value)
     return " ".join(value.split())
 
 
@@ -201,7 +208,7 @@ def sha256_hex(data: bytes) -> str:
 
 def string_to_sign(amz_date: str, scope: str, canonical_request: str) -> str:
     """The SigV4 string to sign for a canonical request."""
-    digest = hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(utf8_bytes(canonical_request, "canonical request")).hexdigest()
     return ALGORITHM + "\n" + amz_date + "\n" + scope + "\n" + digest
 
 
@@ -228,7 +235,7 @@ class SigningKey:
     def sign(self, message: str) -> str:
         """Lowercase hex HMAC-SHA256 of the UTF-8 ``message`` under this key."""
         inner = self._inner.copy()
-        inner.update(message.encode("utf-8"))
+        inner.update(utf8_bytes(message, "string to sign"))
         outer = self._outer.copy()
         outer.update(inner.digest())
         return outer.hexdigest()
@@ -252,10 +259,10 @@ def signing_key(
     cache_key = (access_key_id, secret_access_key, date, region, service)
     key = _KEY_CACHE.get(cache_key)
     if key is None:
-        secret = utf8_bytes("AWS4" + secret_access_key, "secret_access_key")
-        derived = hmac.digest(secret, date.encode("utf-8"), "sha256")
-        for part in (region, service, "aws4_request"):
-            derived = hmac.digest(derived, utf8_bytes(part, "region or service"), "sha256")
+        secret = b"AWS4" + utf8_bytes(secret_access_key, "secret_access_key")
+        derived = hmac.digest(secret, utf8_bytes(date, "date"), "sha256")
+        for part, what in ((region, "region"), (service, "service"), ("aws4_request", "")):
+            derived = hmac.digest(derived, utf8_bytes(part, what), "sha256")
         key = SigningKey(derived)
         if len(_KEY_CACHE) >= _KEY_CACHE_MAX:
             _KEY_CACHE.clear()
@@ -306,7 +313,7 @@ class PresignKernel:
             raise InvalidRequestError(
                 f"an S3 object key must be a non-empty str, got {type(key).__name__} {key!r:.40}"
             )
-        encoded = uri_encode(key, True)
+        encoded = _uri_encode(key, True, "S3 object key")
         canonical = self._canonical_prefix + encoded + self._canonical_suffix
         digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
         return self._url_prefix + encoded + self._query + self._key.sign(self._sts_prefix + digest)

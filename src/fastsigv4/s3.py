@@ -108,6 +108,11 @@ class S3Presigner:
             base_path = _core.canonical_path(parsed.path, False, False).rstrip("/")
             virtual = addressing == "virtual"
         if virtual:
+            if _IPV4.fullmatch(host.rpartition(":")[0] or host) or host.startswith("["):
+                raise InvalidRequestError(
+                    f"endpoint host {host!r} is an IP address, so the bucket cannot be a "
+                    "hostname label (virtual-hosted style); use addressing='path' or 'auto'"
+                )
             if not _dns_compatible(bucket):
                 raise InvalidRequestError(
                     f"bucket {bucket!r} is not DNS-compatible, so it cannot be addressed "

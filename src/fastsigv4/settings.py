@@ -118,6 +118,8 @@ class SigningSettings:
 
     def is_signed_header(self, lowercase_name: str) -> bool:
         """The one header filter: whether a caller's header goes into SignedHeaders."""
+        if lowercase_name == "host":
+            return True  # even when a prefix such as "h*" would match it
         if lowercase_name in self._excluded_exact or lowercase_name == "authorization":
             return False
         return not lowercase_name.startswith(self._excluded_prefixes)

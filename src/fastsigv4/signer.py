@@ -96,6 +96,12 @@ def _redact(text: str, secret: str | None) -> str:
     return text.replace(secret, "<redacted>").replace(_core.uri_encode(secret), "<redacted>")
 
 
+def _redact_headers(
+    headers: tuple[tuple[str, str], ...], secret: str | None
+) -> tuple[tuple[str, str], ...]:
+    return tuple((name, _redact(value, secret)) for name, value in headers)
+
+
 @dataclass(frozen=True, slots=True)
 class SignedRequest:
     """A header-signed request: send ``method`` to ``url`` with exactly ``headers``."""
@@ -109,10 +115,10 @@ class SignedRequest:
     _session_token: str | None = None
 
     def __repr__(self) -> str:
-        headers = _redact(repr(self.headers), self._session_token)
+        headers = _redact_headers(self.headers, self._session_token)
         return (
             f"SignedRequest(method={self.method!r}, "
-            f"url={_redact(self.url, self._session_token)!r}, headers={headers}, "
+            f"url={_redact(self.url, self._session_token)!r}, headers={headers!r}, "
             f"signature={self.signature!r})"
         )
 
@@ -188,8 +194,10 @@ def _parse_url(url: str) -> _Url:
         raise InvalidRequestError(
             f"url host {host!r} is empty or not ASCII; use the IDNA (punycode) form of the host"
         )
-    if port and (not port.isdigit() or not 0 < int(port) < 65536):
-        raise InvalidRequestError(f"url port {port!r} is not a number from 1 to 65535")
+    if port:
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise InvalidRequestError(f"url port {port!r} is not a number from 1 to 65535")
+        port = str(int(port))  # clients send ':080' as ':80' (or drop it): sign what they send
     host = host.lower()
     if port == _DEFAULT_PORTS.get(scheme):
         port = ""
@@ -260,6 +268,15 @@ def _header_pairs(headers: Headers) -> list[tuple[str, str]]:
 
 
 def _payload_hash(body: Body, payload_sha256: str | None) -> str:
+    if not (
+        body is None
+        or body is UNSIGNED_PAYLOAD
+        or isinstance(body, (bytes, bytearray, memoryview, str))
+    ):
+        raise InvalidRequestError(
+            "body must be bytes, str, None or fastsigv4.UNSIGNED_PAYLOAD, "
+            f"not {type(body).__name__}"
+        )
     if payload_sha256 is not None:
         if body is not None and body is not UNSIGNED_PAYLOAD and len(body) > 0:
             raise InvalidRequestError(
@@ -279,11 +296,7 @@ def _payload_hash(body: Body, payload_sha256: str | None) -> str:
         return "UNSIGNED-PAYLOAD"
     if isinstance(body, str):
         return _core.sha256_hex(_utf8_body(body))
-    if isinstance(body, (bytes, bytearray, memoryview)):
-        return _core.sha256_hex(body if isinstance(body, bytes) else bytes(body))
-    raise InvalidRequestError(
-        f"body must be bytes, str, None or fastsigv4.UNSIGNED_PAYLOAD, not {type(body).__name__}"
-    )
+    return _core.sha256_hex(body if isinstance(body, bytes) else bytes(body))
 
 
 def _utf8_body(body: str) -> bytes:

@@ -1,0 +1,833 @@
+# cython: language_level=3
+"""Compiled twin of the SigV4 canonicalization and hashing core.
+
+``fastsigv4._core_py`` is the reference: same names, byte-identical results, the same
+errors. Everything here works on UTF-8 bytes in C buffers. Whatever leaves the fast
+path (an argument that is not exactly ``str``, a lone surrogate, a malformed escape, a
+rejected header character, ...) is handed to the pure twin, which returns or raises
+exactly what it always does, so no error message is duplicated here.
+"""
+
+cimport cython
+from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
+from cpython.exc cimport PyErr_Clear
+from cpython.tuple cimport PyTuple_GET_SIZE
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_DecodeUTF8, PyUnicode_GET_LENGTH, PyUnicode_New
+from libc.stdint cimport uint8_t
+from libc.stdlib cimport free, malloc, qsort, realloc
+from libc.string cimport memchr, memcmp, memcpy, memset
+
+from itertools import chain
+
+cdef extern from "Python.h":
+    # Without Cython's ``except NULL``: a failure (lone surrogate) is cleared and the
+    # input handed to the pure twin for its own error.
+    const char *_utf8 "PyUnicode_AsUTF8AndSize"(object text, Py_ssize_t *size)
+    const Py_ssize_t PY_SSIZE_T_MAX
+
+cdef extern from "sha256.h" nogil:
+    ctypedef struct fsv4_sha256_ctx:
+        pass
+    ctypedef struct fsv4_hmac_key:
+        fsv4_sha256_ctx inner
+        fsv4_sha256_ctx outer
+    void fsv4_sha256_init(fsv4_sha256_ctx *ctx)
+    void fsv4_sha256_update(fsv4_sha256_ctx *ctx, const uint8_t *data, size_t len)
+    void fsv4_sha256_final(fsv4_sha256_ctx *ctx, uint8_t *out)
+    void fsv4_sha256(const uint8_t *data, size_t len, uint8_t *out)
+    void fsv4_hmac_key_init(fsv4_hmac_key *k, const uint8_t *key, size_t key_len)
+    void fsv4_hmac(const fsv4_hmac_key *k, const uint8_t *msg, size_t len, uint8_t *out)
+    void fsv4_hmac_oneshot(const uint8_t *key, size_t key_len,
+                           const uint8_t *msg, size_t len, uint8_t *out)
+    void fsv4_hex_lower(const uint8_t *data, size_t len, char *out)
+
+IMPLEMENTATION = "c"
+
+
+cdef object _pure():
+    """The pure twin, imported on first use: only error paths and unusual inputs need it."""
+    from fastsigv4 import _core_py
+    return _core_py
+
+
+# ---------------------------------------------------------------------------------------
+# Byte tables, built once at import.
+
+cdef enum:
+    UNRESERVED = 1                   # A-Z a-z 0-9 - . _ ~
+    SLASH = 2
+    PATH_SAFE = UNRESERVED | SLASH
+
+cdef enum:
+    PLAIN           # every byte outside the safe set becomes %XX
+    KEEP_ESCAPES    # complete %XX escapes are copied as sent (the S3 path rule)
+    DECODE_ESCAPES  # %XX is decoded before encoding; a malformed one is an error (query)
+
+cdef uint8_t _SAFE[256]   # UNRESERVED / SLASH bits
+cdef uint8_t _HEX[256]    # value of a hex digit, 16 for any other byte
+cdef char _PCT[256][3]    # "%XX", uppercase
+
+cdef void _build_tables() noexcept:
+    cdef const char *digits = b"0123456789ABCDEF"
+    cdef int c
+    memset(_SAFE, 0, sizeof(_SAFE))
+    memset(_HEX, 16, sizeof(_HEX))
+    for c in range(256):
+        _PCT[c][0] = ord("%")
+        _PCT[c][1] = digits[c >> 4]
+        _PCT[c][2] = digits[c & 15]
+    for c in range(10):
+        _SAFE[ord("0") + c] = UNRESERVED
+        _HEX[ord("0") + c] = c
+    for c in range(26):
+        _SAFE[ord("A") + c] = UNRESERVED
+        _SAFE[ord("a") + c] = UNRESERVED
+    for c in range(6):
+        _HEX[ord("A") + c] = 10 + c
+        _HEX[ord("a") + c] = 10 + c
+    for c in b"-._~":
+        _SAFE[c] = UNRESERVED
+    _SAFE[ord("/")] = SLASH
+
+_build_tables()
+
+
+# ---------------------------------------------------------------------------------------
+# A growable byte buffer: starts on the caller's stack, spills to the heap when needed.
+# Nothing here touches Python objects, so a batch loop can later run without the GIL.
+
+cdef struct Buf:
+    uint8_t *p
+    Py_ssize_t n        # bytes used
+    Py_ssize_t cap
+    bint heap           # p is ours to free (else it is the caller's stack array)
+
+cdef inline void _buf_init(Buf *b, void *stack, Py_ssize_t cap) noexcept nogil:
+    b.p = <uint8_t *>stack
+    b.n = 0
+    b.cap = cap
+    b.heap = False
+
+cdef inline void _buf_free(Buf *b) noexcept nogil:
+    if b.heap:
+        free(b.p)
+
+cdef int _reserve(Buf *b, Py_ssize_t count, Py_ssize_t width) noexcept nogil:
+    """Room for count * width more bytes; -1 on size overflow or when out of memory."""
+    cdef Py_ssize_t need, cap
+    cdef uint8_t *p
+    if count > (PY_SSIZE_T_MAX - b.n) // width:
+        return -1
+    need = b.n + count * width
+    if need <= b.cap:
+        return 0
+    cap = need if b.cap > PY_SSIZE_T_MAX // 2 or need > 2 * b.cap else 2 * b.cap
+    if b.heap:
+        p = <uint8_t *>realloc(b.p, cap)
+    else:
+        p = <uint8_t *>malloc(cap)
+        if p != NULL:
+            memcpy(p, b.p, b.n)
+    if p == NULL:
+        return -1
+    b.p = p
+    b.cap = cap
+    b.heap = True
+    return 0
+
+cdef int _put(Buf *b, const void *data, Py_ssize_t n) noexcept nogil:
+    if _reserve(b, n, 1) < 0:
+        return -1
+    memcpy(b.p + b.n, data, n)
+    b.n += n
+    return 0
+
+
+# ---------------------------------------------------------------------------------------
+# Byte-level rules.
+
+cdef bint _all_safe(const uint8_t *s, Py_ssize_t n, uint8_t safe) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        if not _SAFE[s[i]] & safe:
+            return False
+    return True
+
+cdef int _encode(Buf *out, const uint8_t *s, Py_ssize_t n, uint8_t safe, int escapes) noexcept nogil:
+    """Append s percent-encoded, bytes in the safe set kept.
+
+    Returns 1 on a '%' not followed by two hex digits (DECODE_ESCAPES only), -1 when
+    out of memory, else 0.
+    """
+    cdef Py_ssize_t i = 0
+    cdef uint8_t c
+    cdef uint8_t *d
+    if _reserve(out, n, 3) < 0:
+        return -1
+    d = out.p + out.n
+    while i < n:
+        c = s[i]
+        if c == ord("%") and escapes != PLAIN:
+            if i + 2 < n and _HEX[s[i + 1]] < 16 and _HEX[s[i + 2]] < 16:
+                if escapes == KEEP_ESCAPES:
+                    memcpy(d, s + i, 3)
+                    d += 3
+                    i += 3
+                    continue
+                c = (_HEX[s[i + 1]] << 4) | _HEX[s[i + 2]]
+                i += 2
+            elif escapes == DECODE_ESCAPES:
+                return 1
+        if _SAFE[c] & safe:
+            d[0] = c
+            d += 1
+        else:
+            memcpy(d, _PCT[c], 3)
+            d += 3
+        i += 1
+    out.n = d - out.p
+    return 0
+
+cdef inline bint _blank(uint8_t c) noexcept nogil:
+    return c == ord(" ") or c == ord("\t")
+
+cdef int _trim(Buf *out, const uint8_t *s, Py_ssize_t n) noexcept nogil:
+    """Append a header value as trimall signs it; 1 on a character trimall rejects.
+
+    One pass: an obs-fold ("\\r\\n" or "\\n" before SP/HT) counts as blank, runs of blanks
+    become one space, blanks at either end go; any other byte outside TAB and 0x20-0x7E
+    (control, bare line break, non-ASCII) is rejected.
+    """
+    cdef Py_ssize_t i = 0
+    cdef uint8_t c
+    cdef uint8_t *first
+    cdef uint8_t *d
+    cdef bint gap = False      # blanks since the last character kept
+    if _reserve(out, n, 1) < 0:
+        return -1
+    first = d = out.p + out.n
+    while i < n:
+        c = s[i]
+        if 0x20 < c < 0x7F:
+            if gap and d != first:
+                d[0] = ord(" ")
+                d += 1
+            d[0] = c
+            d += 1
+            gap = False
+            i += 1
+            continue
+        if _blank(c):
+            i += 1
+        elif c == ord("\n") and i + 1 < n and _blank(s[i + 1]):
+            i += 2
+        elif c == ord("\r") and i + 2 < n and s[i + 1] == ord("\n") and _blank(s[i + 2]):
+            i += 3
+        else:
+            return 1
+        gap = True
+    out.n = d - out.p
+    return 0
+
+cdef inline Py_ssize_t _find(const uint8_t *s, Py_ssize_t start, Py_ssize_t end, int ch) noexcept nogil:
+    """Index of the first ch in s[start:end], else end."""
+    cdef const void *hit = memchr(s + start, ch, end - start)
+    return end if hit == NULL else <const uint8_t *>hit - s
+
+cdef inline int _dots(const uint8_t *s, Py_ssize_t n) noexcept nogil:
+    """1 for the path segment ".", 2 for "..", else 0."""
+    if n == 1 and s[0] == ord("."):
+        return 1
+    if n == 2 and s[0] == ord(".") and s[1] == ord("."):
+        return 2
+    return 0
+
+cdef int _cmp(const uint8_t *a, Py_ssize_t an, const uint8_t *b, Py_ssize_t bn) noexcept nogil:
+    """Byte order, which is also code point order for UTF-8 (so Python's str order)."""
+    cdef int r = memcmp(a, b, an if an < bn else bn)
+    return r if r else (an > bn) - (an < bn)
+
+
+# ---------------------------------------------------------------------------------------
+# Building str results.
+
+cdef str _ascii_str(const void *p, Py_ssize_t n):
+    cdef str s = PyUnicode_New(n, 127)
+    memcpy(PyUnicode_DATA(s), p, n)
+    return s
+
+cdef str _hex(const uint8_t *digest):
+    cdef str s = PyUnicode_New(64, 127)
+    fsv4_hex_lower(digest, 32, <char *>PyUnicode_DATA(s))
+    return s
+
+cdef str _encoded(const uint8_t *s, Py_ssize_t n, uint8_t safe, int escapes):
+    cdef uint8_t stack[512]
+    cdef Buf out
+    _buf_init(&out, stack, sizeof(stack))
+    try:
+        if _encode(&out, s, n, safe, escapes) < 0:
+            raise MemoryError()
+        return _ascii_str(out.p, out.n)
+    finally:
+        _buf_free(&out)
+
+
+# ---------------------------------------------------------------------------------------
+# The twin's functions.
+
+def uri_encode(value, bint keep_slash=False):
+    """AWS URI encoding: ``A-Za-z0-9-._~`` kept, every other UTF-8 byte as uppercase %XX."""
+    cdef const uint8_t *s = NULL
+    cdef Py_ssize_t n
+    cdef uint8_t safe = PATH_SAFE if keep_slash else UNRESERVED
+    if type(value) is str:
+        s = <const uint8_t *>_utf8(value, &n)
+    if s == NULL:
+        PyErr_Clear()
+        return _pure().uri_encode(value, keep_slash)
+    if _all_safe(s, n, safe):
+        return value
+    return _encoded(s, n, safe, PLAIN)
+
+
+cdef str _normalized_path(const uint8_t *s, Py_ssize_t n, int escapes):
+    # _remove_dot_segments while encoding, segment by segment: an encoded segment has
+    # no '/', so dropping the last output segment means cutting at the last '/'.
+    cdef uint8_t stack[512]
+    cdef Buf out
+    cdef Py_ssize_t start = 0, end, size
+    _buf_init(&out, stack, sizeof(stack))
+    try:
+        while True:
+            end = _find(s, start, n, ord("/"))
+            size = end - start
+            if _dots(s + start, size) == 2:
+                while out.n:
+                    out.n -= 1
+                    if out.p[out.n] == ord("/"):
+                        break
+            elif size and not _dots(s + start, size):
+                if _put(&out, b"/", 1) < 0 or _encode(&out, s + start, size, PATH_SAFE, escapes) < 0:
+                    raise MemoryError()
+            if end == n:
+                break
+            start = end + 1
+        if not out.n:
+            return "/"
+        # The RFC trailing-slash rule: a last segment "", "." or ".." leaves a directory.
+        if not size or _dots(s + start, size):
+            if _put(&out, b"/", 1) < 0:
+                raise MemoryError()
+        return _ascii_str(out.p, out.n)
+    finally:
+        _buf_free(&out)
+
+
+def canonical_path(path, bint double_encode, bint normalize):
+    """The canonical URI of a URL path as it will be sent (see the pure twin)."""
+    cdef const uint8_t *s = NULL
+    cdef Py_ssize_t n
+    cdef int escapes = PLAIN if double_encode else KEEP_ESCAPES
+    if type(path) is str:
+        s = <const uint8_t *>_utf8(path, &n)
+    if s == NULL:
+        PyErr_Clear()
+        return _pure().canonical_path(path, double_encode, normalize)
+    if not n:
+        path = "/"
+        s = <const uint8_t *>b"/"
+        n = 1
+    if normalize:
+        return _normalized_path(s, n, escapes)
+    if _all_safe(s, n, PATH_SAFE):
+        return path
+    return _encoded(s, n, PATH_SAFE, escapes)
+
+
+cdef struct Pair:
+    Py_ssize_t ko, kn, vo, vn   # encoded key and value: offsets and lengths in the buffer
+    const uint8_t *base         # that buffer, set once it no longer moves
+
+cdef int _cmp_pairs(const void *x, const void *y) noexcept nogil:
+    # Python's sort of (key, value) tuples: key first, then value.
+    cdef const Pair *a = <const Pair *>x
+    cdef const Pair *b = <const Pair *>y
+    cdef int r = _cmp(a.base + a.ko, a.kn, b.base + b.ko, b.kn)
+    return r if r else _cmp(a.base + a.vo, a.vn, b.base + b.vo, b.vn)
+
+cdef int _add_pair(Buf *pairs, Buf *enc, const uint8_t *k, Py_ssize_t kn,
+                   const uint8_t *v, Py_ssize_t vn, int escapes) noexcept nogil:
+    """Encode one pair into enc and record it in pairs; _encode's return codes."""
+    cdef Pair *pair
+    cdef Py_ssize_t ko = enc.n, vo
+    cdef int r = _encode(enc, k, kn, UNRESERVED, escapes)
+    if r:
+        return r
+    vo = enc.n
+    r = _encode(enc, v, vn, UNRESERVED, escapes)
+    if r:
+        return r
+    if _reserve(pairs, 1, <Py_ssize_t>sizeof(Pair)) < 0:
+        return -1
+    pair = <Pair *>(pairs.p + pairs.n)
+    pairs.n += <Py_ssize_t>sizeof(Pair)
+    pair.ko = ko
+    pair.kn = vo - ko
+    pair.vo = vo
+    pair.vn = enc.n - vo
+    return 0
+
+
+def canonical_query(query, extra=()):
+    """The canonical query string (see the pure twin)."""
+    cdef const uint8_t *q = NULL
+    cdef const uint8_t *k
+    cdef const uint8_t *v
+    cdef Py_ssize_t qn, kn, vn, start = 0, end, eq, vstart, count, i
+    cdef uint8_t enc_stack[1024]
+    cdef Pair pair_stack[16]
+    cdef Buf enc, pairs
+    cdef Pair *ps
+    cdef uint8_t *d
+    cdef int r
+    cdef list seen = []
+    cdef str result
+    if type(query) is str:
+        q = <const uint8_t *>_utf8(query, &qn)
+    if q == NULL:
+        PyErr_Clear()
+        return _pure().canonical_query(query, extra)
+    _buf_init(&enc, enc_stack, sizeof(enc_stack))
+    _buf_init(&pairs, pair_stack, sizeof(pair_stack))
+    try:
+        while start < qn:
+            end = _find(q, start, qn, ord("&"))
+            if end > start:
+                eq = _find(q, start, end, ord("="))
+                vstart = eq + 1 if eq < end else end
+                r = _add_pair(&pairs, &enc, q + start, eq - start,
+                              q + vstart, end - vstart, DECODE_ESCAPES)
+                if r > 0:
+                    return _pure().canonical_query(query, extra)
+                if r < 0:
+                    raise MemoryError()
+            start = end + 1
+        # extra is consumed lazily, like the pure twin's loop; if it takes over midway it
+        # gets what was already drawn plus the untouched rest.
+        items = iter(extra)
+        for item in items:
+            seen.append(item)
+            k = v = NULL
+            if type(item) is tuple and PyTuple_GET_SIZE(item) == 2:
+                key, value = <tuple>item
+                if type(key) is str and type(value) is str:
+                    k = <const uint8_t *>_utf8(key, &kn)
+                    if k != NULL:
+                        v = <const uint8_t *>_utf8(value, &vn)
+            if v == NULL:
+                PyErr_Clear()
+                return _pure().canonical_query(query, chain(seen, items))
+            if _add_pair(&pairs, &enc, k, kn, v, vn, PLAIN) < 0:
+                raise MemoryError()
+        count = pairs.n // <Py_ssize_t>sizeof(Pair)
+        if not count:
+            return ""
+        ps = <Pair *>pairs.p
+        for i in range(count):
+            ps[i].base = enc.p
+        qsort(ps, count, sizeof(Pair), _cmp_pairs)
+        # enc holds exactly the keys and values: add one '=' per pair, '&' between pairs.
+        result = PyUnicode_New(enc.n + 2 * count - 1, 127)
+        d = <uint8_t *>PyUnicode_DATA(result)
+        for i in range(count):
+            if i:
+                d[0] = ord("&")
+                d += 1
+            memcpy(d, enc.p + ps[i].ko, ps[i].kn)
+            d += ps[i].kn
+            d[0] = ord("=")
+            memcpy(d + 1, enc.p + ps[i].vo, ps[i].vn)
+            d += 1 + ps[i].vn
+        return result
+    finally:
+        _buf_free(&enc)
+        _buf_free(&pairs)
+
+
+def trimall(name, value):
+    """A header value as signed: obs-fold unfolded, runs of spaces/tabs to one space, trimmed."""
+    cdef const uint8_t *s = NULL
+    cdef Py_ssize_t n
+    cdef uint8_t stack[256]
+    cdef Buf out
+    cdef int r = 1
+    if type(value) is str:
+        s = <const uint8_t *>_utf8(value, &n)
+    if s != NULL:
+        _buf_init(&out, stack, sizeof(stack))
+        try:
+            r = _trim(&out, s, n)
+            if r < 0:
+                raise MemoryError()
+            if r == 0:
+                return _ascii_str(out.p, out.n)
+        finally:
+            _buf_free(&out)
+    PyErr_Clear()
+    return _pure().trimall(name, value)
+
+
+cdef struct Header:
+    const uint8_t *name         # UTF-8 owned by the name str (kept alive by `seen`)
+    Py_ssize_t nn
+    Py_ssize_t vo, vn           # trimmed value in the values buffer
+    Py_ssize_t order            # input position: a repeated name keeps its values' order
+
+cdef int _cmp_headers(const void *x, const void *y) noexcept nogil:
+    cdef const Header *a = <const Header *>x
+    cdef const Header *b = <const Header *>y
+    cdef int r = _cmp(a.name, a.nn, b.name, b.nn)
+    return r if r else (a.order > b.order) - (a.order < b.order)
+
+
+def canonical_headers(headers):
+    """(canonical header block, signed-headers list) of (lowercase name, value) pairs."""
+    cdef const uint8_t *name
+    cdef const uint8_t *value
+    cdef Py_ssize_t nn, vn, count = 0, i
+    cdef uint8_t vals_stack[1024]
+    cdef uint8_t block_stack[1024]
+    cdef uint8_t names_stack[256]
+    cdef Header header_stack[16]
+    cdef Buf vals, hdrs, block, names
+    cdef Header *h
+    cdef int r
+    cdef list seen = []
+    _buf_init(&vals, vals_stack, sizeof(vals_stack))
+    _buf_init(&hdrs, header_stack, sizeof(header_stack))
+    _buf_init(&block, block_stack, sizeof(block_stack))
+    _buf_init(&names, names_stack, sizeof(names_stack))
+    try:
+        # Consumed lazily, like the pure twin's loop; if it takes over midway it gets
+        # what was already drawn plus the untouched rest.
+        items = iter(headers)
+        for item in items:
+            seen.append(item)
+            name = value = NULL
+            if type(item) is tuple and PyTuple_GET_SIZE(item) == 2:
+                key, text = <tuple>item
+                if type(key) is str and type(text) is str:
+                    name = <const uint8_t *>_utf8(key, &nn)
+                    if name != NULL:
+                        value = <const uint8_t *>_utf8(text, &vn)
+            if value == NULL:
+                PyErr_Clear()
+                return _pure().canonical_headers(chain(seen, items))
+            if _reserve(&hdrs, 1, <Py_ssize_t>sizeof(Header)) < 0:
+                raise MemoryError()
+            h = <Header *>(hdrs.p + hdrs.n)
+            h.vo = vals.n
+            r = _trim(&vals, value, vn)
+            if r > 0:
+                return _pure().canonical_headers(chain(seen, items))
+            if r < 0:
+                raise MemoryError()
+            hdrs.n += <Py_ssize_t>sizeof(Header)
+            h.name = name
+            h.nn = nn
+            h.vn = vals.n - h.vo
+            h.order = count
+            count += 1
+        h = <Header *>hdrs.p
+        qsort(h, count, sizeof(Header), _cmp_headers)
+        # Sorted by name then input position: a run of one name is one line, its values
+        # joined with ',' in their original order. (_put only fails as -1, so '|' works.)
+        for i in range(count):
+            if i and _cmp(h[i].name, h[i].nn, h[i - 1].name, h[i - 1].nn) == 0:
+                r = _put(&block, b",", 1)
+            else:
+                r = _put(&block, b"\n", 1) | _put(&names, b";", 1) if i else 0
+                r |= _put(&block, h[i].name, h[i].nn) | _put(&block, b":", 1)
+                r |= _put(&names, h[i].name, h[i].nn)
+            if r | _put(&block, vals.p + h[i].vo, h[i].vn):
+                raise MemoryError()
+        if count and _put(&block, b"\n", 1) < 0:
+            raise MemoryError()
+        # Names may be any text: decode rather than assume ASCII.
+        return (PyUnicode_DecodeUTF8(<char *>block.p, block.n, NULL),
+                PyUnicode_DecodeUTF8(<char *>names.p, names.n, NULL))
+    finally:
+        _buf_free(&vals)
+        _buf_free(&hdrs)
+        _buf_free(&block)
+        _buf_free(&names)
+
+
+def sha256_hex(data):
+    """Lowercase hex SHA-256 of ``data``."""
+    cdef uint8_t digest[32]
+    cdef const uint8_t *p
+    cdef Py_ssize_t n
+    if type(data) is not bytes:
+        return _pure().sha256_hex(data)
+    p = <const uint8_t *><const char *>data
+    n = len(data)
+    if n < 2048:
+        fsv4_sha256(p, n, digest)
+    else:
+        with nogil:  # bytes are immutable; hashlib lets go of the GIL for such sizes too
+            fsv4_sha256(p, n, digest)
+    return _hex(digest)
+
+
+def string_to_sign(amz_date, scope, canonical_request):
+    """The SigV4 string to sign for a canonical request."""
+    cdef const uint8_t *s = NULL
+    cdef Py_ssize_t n
+    cdef uint8_t digest[32]
+    if type(amz_date) is str and type(scope) is str and type(canonical_request) is str:
+        s = <const uint8_t *>_utf8(canonical_request, &n)
+    if s == NULL:
+        PyErr_Clear()
+        return _pure().string_to_sign(amz_date, scope, canonical_request)
+    fsv4_sha256(s, n, digest)
+    return "AWS4-HMAC-SHA256\n" + <str>amz_date + "\n" + <str>scope + "\n" + _hex(digest)
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class SigningKey:
+    """A derived SigV4 signing key, held as HMAC inner/outer pad states."""
+
+    cdef fsv4_hmac_key _k
+
+    def __init__(self, key):
+        cdef Py_buffer view
+        if type(key) is not bytes and type(key) is not bytearray:
+            _pure().SigningKey(key)  # the pure twin's error for anything it rejects
+        PyObject_GetBuffer(key, &view, PyBUF_SIMPLE)
+        fsv4_hmac_key_init(&self._k, <const uint8_t *>view.buf, view.len)
+        PyBuffer_Release(&view)
+
+    def __dealloc__(self):
+        memset(&self._k, 0, sizeof(self._k))
+
+    def sign(self, message):
+        """Lowercase hex HMAC-SHA256 of the UTF-8 ``message`` under this key."""
+        cdef const uint8_t *s = NULL
+        cdef Py_ssize_t n
+        cdef uint8_t mac[32]
+        cdef bytes data
+        if type(message) is str:
+            s = <const uint8_t *>_utf8(message, &n)
+        if s == NULL:
+            PyErr_Clear()
+            # The pure twin's own first step, so its error (lone surrogate, not a str)
+            # or a str subclass's own encoding.
+            data = _pure().utf8_bytes(message, "string to sign")
+            s = <const uint8_t *><const char *>data
+            n = len(data)
+        fsv4_hmac(&self._k, s, n, mac)
+        return _hex(mac)
+
+    def __repr__(self):
+        return "<SigningKey (redacted)>"
+
+
+cdef dict _KEY_CACHE = {}
+cdef Py_ssize_t _KEY_CACHE_MAX = 256
+
+
+cdef SigningKey _derive(const uint8_t *secret, Py_ssize_t sn, const uint8_t *date, Py_ssize_t dn,
+                        const uint8_t *region, Py_ssize_t rn, const uint8_t *service, Py_ssize_t vn):
+    cdef uint8_t stack[128]
+    cdef uint8_t a[32]
+    cdef uint8_t b[32]
+    cdef Buf k
+    cdef SigningKey key
+    _buf_init(&k, stack, sizeof(stack))
+    if _put(&k, b"AWS4", 4) < 0 or _put(&k, secret, sn) < 0:
+        _buf_free(&k)
+        raise MemoryError()
+    fsv4_hmac_oneshot(k.p, k.n, date, dn, a)
+    _buf_free(&k)
+    fsv4_hmac_oneshot(a, 32, region, rn, b)
+    fsv4_hmac_oneshot(b, 32, service, vn, a)
+    fsv4_hmac_oneshot(a, 32, <const uint8_t *>b"aws4_request", 12, b)
+    key = SigningKey.__new__(SigningKey)
+    fsv4_hmac_key_init(&key._k, b, 32)
+    return key
+
+
+def signing_key(access_key_id, secret_access_key, date, region, service):
+    """The signing key for a scope, derived once per (key pair, date, region, service)."""
+    cdef const uint8_t *s = NULL
+    cdef const uint8_t *d = NULL
+    cdef const uint8_t *r = NULL
+    cdef const uint8_t *v = NULL
+    cdef Py_ssize_t sn, dn, rn, vn
+    cache_key = (access_key_id, secret_access_key, date, region, service)
+    key = _KEY_CACHE.get(cache_key)
+    if key is not None:
+        return key
+    if (type(secret_access_key) is str and type(date) is str
+            and type(region) is str and type(service) is str):
+        s = <const uint8_t *>_utf8(secret_access_key, &sn)
+        d = <const uint8_t *>_utf8(date, &dn) if s != NULL else NULL
+        r = <const uint8_t *>_utf8(region, &rn) if d != NULL else NULL
+        v = <const uint8_t *>_utf8(service, &vn) if r != NULL else NULL
+    if v != NULL:
+        key = _derive(s, sn, d, dn, r, rn, v, vn)
+    else:
+        PyErr_Clear()
+        # The pure twin's encoding steps in its order: its errors, or a str subclass's bytes.
+        py = _pure()
+        secret = py.utf8_bytes(secret_access_key, "secret_access_key")
+        date_b = py.utf8_bytes(date, "date")
+        region_b = py.utf8_bytes(region, "region")
+        service_b = py.utf8_bytes(service, "service")
+        key = _derive(<const uint8_t *><const char *>secret, len(secret),
+                      <const uint8_t *><const char *>date_b, len(date_b),
+                      <const uint8_t *><const char *>region_b, len(region_b),
+                      <const uint8_t *><const char *>service_b, len(service_b))
+    if len(_KEY_CACHE) >= _KEY_CACHE_MAX:
+        _KEY_CACHE.clear()
+    _KEY_CACHE[cache_key] = key
+    return key
+
+
+def clear_signing_key_cache():
+    """Forget every cached signing key (and with it the secrets in the cache keys)."""
+    _KEY_CACHE.clear()
+
+
+@cython.final
+@cython.auto_pickle(False)
+cdef class PresignKernel:
+    """Presigns raw S3 object keys against everything precomputed for one timestamp.
+
+    Per key: encode it once ('/' kept), hash canonical prefix + key + suffix starting from
+    the saved state after the prefix, HMAC sts_prefix + that hash starting from the inner
+    pad state saved after sts_prefix, and write URL prefix + key + query + signature
+    straight into the result str.
+    """
+
+    cdef tuple _args            # constructor arguments: the pure twin's kernel when needed
+    cdef bint _fast             # False: arguments the fast path does not take (see __init__)
+    cdef bint _ascii            # url_prefix and query are ASCII: write the URL into a str
+    cdef const uint8_t *_url    # UTF-8 of url_prefix, suffix and query, owned by those str
+    cdef const uint8_t *_suffix # objects, which _args keeps alive
+    cdef const uint8_t *_query
+    cdef Py_ssize_t _url_n, _suffix_n, _query_n
+    cdef fsv4_sha256_ctx _canonical   # SHA-256 state after canonical_prefix
+    cdef fsv4_sha256_ctx _inner       # HMAC inner state after sts_prefix
+    cdef fsv4_sha256_ctx _outer       # HMAC outer pad state
+
+    def __init__(self, signing_key, url_prefix, canonical_prefix, canonical_suffix,
+                 sts_prefix, query):
+        cdef const uint8_t *prefix
+        cdef const uint8_t *sts
+        cdef Py_ssize_t prefix_n, sts_n
+        self._args = (signing_key, url_prefix, canonical_prefix, canonical_suffix, sts_prefix, query)
+        self._fast = False
+        # Anything else (another key type, a non-str part, a lone surrogate) is the pure
+        # twin's kernel's business, including raising at presign time as it does.
+        if type(signing_key) is not SigningKey:
+            return
+        for part in self._args[1:]:
+            if type(part) is not str:
+                return
+        self._url = <const uint8_t *>_utf8(url_prefix, &self._url_n)
+        prefix = <const uint8_t *>_utf8(canonical_prefix, &prefix_n) if self._url else NULL
+        self._suffix = <const uint8_t *>_utf8(canonical_suffix, &self._suffix_n) if prefix else NULL
+        sts = <const uint8_t *>_utf8(sts_prefix, &sts_n) if self._suffix else NULL
+        self._query = <const uint8_t *>_utf8(query, &self._query_n) if sts else NULL
+        if self._query == NULL:
+            PyErr_Clear()
+            return
+        fsv4_sha256_init(&self._canonical)
+        fsv4_sha256_update(&self._canonical, prefix, prefix_n)
+        self._inner = (<SigningKey>signing_key)._k.inner
+        fsv4_sha256_update(&self._inner, sts, sts_n)
+        self._outer = (<SigningKey>signing_key)._k.outer
+        self._ascii = (self._url_n == PyUnicode_GET_LENGTH(url_prefix)
+                       and self._query_n == PyUnicode_GET_LENGTH(query))
+        self._fast = True
+
+    cdef int _sign(self, const uint8_t *key, Py_ssize_t n, Buf *enc, char *sig) noexcept nogil:
+        """Encode key into enc (replacing its content), write 64 hex signature digits to sig."""
+        cdef fsv4_sha256_ctx ctx
+        cdef uint8_t digest[32]
+        cdef char hexed[64]
+        enc.n = 0
+        if _encode(enc, key, n, PATH_SAFE, PLAIN) < 0:
+            return -1
+        ctx = self._canonical
+        fsv4_sha256_update(&ctx, enc.p, enc.n)
+        fsv4_sha256_update(&ctx, self._suffix, self._suffix_n)
+        fsv4_sha256_final(&ctx, digest)
+        fsv4_hex_lower(digest, 32, hexed)
+        ctx = self._inner
+        fsv4_sha256_update(&ctx, <const uint8_t *>hexed, 64)
+        fsv4_sha256_final(&ctx, digest)
+        ctx = self._outer
+        fsv4_sha256_update(&ctx, digest, 32)
+        fsv4_sha256_final(&ctx, digest)
+        fsv4_hex_lower(digest, 32, sig)
+        return 0
+
+    cdef object _presign(self, key, Buf *enc):
+        cdef const uint8_t *s = NULL
+        cdef Py_ssize_t n, size
+        cdef char sig[64]
+        cdef uint8_t *d
+        if self._fast and type(key) is str and PyUnicode_GET_LENGTH(key):
+            s = <const uint8_t *>_utf8(key, &n)
+        if s == NULL:
+            # Not a non-empty str, a lone surrogate, or a kernel the fast path does not take.
+            PyErr_Clear()
+            return _pure().PresignKernel(*self._args).presign(key)
+        if self._sign(s, n, enc, sig) < 0:
+            raise MemoryError()
+        size = self._url_n + enc.n + self._query_n + 64
+        if self._ascii:
+            url = PyUnicode_New(size, 127)
+            d = <uint8_t *>PyUnicode_DATA(url)
+        else:
+            if _reserve(enc, size, 1) < 0:
+                raise MemoryError()
+            d = enc.p + enc.n
+        memcpy(d, self._url, self._url_n)
+        memcpy(d + self._url_n, enc.p, enc.n)
+        memcpy(d + self._url_n + enc.n, self._query, self._query_n)
+        memcpy(d + self._url_n + enc.n + self._query_n, sig, 64)
+        if not self._ascii:
+            url = PyUnicode_DecodeUTF8(<char *>d, size, NULL)
+        return url
+
+    def presign(self, key):
+        """The presigned URL of one raw object key."""
+        cdef uint8_t stack[512]
+        cdef Buf enc
+        _buf_init(&enc, stack, sizeof(stack))
+        try:
+            return self._presign(key, &enc)
+        finally:
+            _buf_free(&enc)
+
+    def presign_many(self, keys):
+        """Presigned URLs of many raw object keys, in input order."""
+        cdef uint8_t stack[512]
+        cdef Buf enc                 # one encoding buffer for the whole batch
+        cdef list urls = []
+        _buf_init(&enc, stack, sizeof(stack))
+        try:
+            for key in keys:
+                urls.append(self._presign(key, &enc))
+        finally:
+            _buf_free(&enc)
+        return urls
+
+    def __repr__(self):
+        return f"<PresignKernel {self._args[1]!r}>"

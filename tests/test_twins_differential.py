@@ -1,0 +1,390 @@
+"""Differential tests: the compiled twin (``_core_c``) against the pure twin (``_core_py``).
+
+For arbitrary input each function must either return equal results in both twins or
+raise the same exception type with the same message in both.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fastsigv4 import _core_py
+from fastsigv4.errors import InvalidRequestError
+
+if os.environ.get("FASTSIGV4_NO_EXTENSIONS", "") not in ("", "0"):
+    pytest.skip(
+        "FASTSIGV4_NO_EXTENSIONS is set: the compiled twin is disabled", allow_module_level=True
+    )
+
+_core_c: ModuleType = pytest.importorskip("fastsigv4._core_c")
+
+# These tests call both twins directly, so running them once per routed twin (the
+# conftest's parametrization) would only repeat them.
+pytestmark = pytest.mark.python_only
+
+PROPERTY = settings(max_examples=2000, deadline=None)
+
+Outcome = tuple[object, ...]
+
+
+def outcome(call: Callable[[], object]) -> Outcome:
+    try:
+        result = call()
+    except Exception as exc:
+        return ("raised", type(exc), str(exc))
+    return ("returned", type(result), result)
+
+
+def assert_twins_agree(
+    name: str,
+    *args: object,
+    errors: tuple[type[Exception], ...] = (InvalidRequestError,),
+) -> None:
+    """Both twins' ``name(*args)`` return equal str results or raise the same error."""
+    expected = outcome(lambda: getattr(_core_py, name)(*args))
+    actual = outcome(lambda: getattr(_core_c, name)(*args))
+    assert actual == expected
+    if expected[0] == "raised":
+        assert issubclass(expected[1], errors), expected  # type: ignore[arg-type]
+
+
+# --- strategies ------------------------------------------------------------------------
+
+# fmt: off
+SPECIAL_PIECES = [
+    "%", "%2F", "%2f", "%20", "%zz", "%4", "%%41", "%C3%A9", "%FF",
+    "/", ".", "..", "//", "+", " ", "\t", "\r\n", "\r\n ", "\n\t", "\r", "\n",
+    "&", "=", "~", "-", "_", "é", "😀", "\x00", "\x7f", "a", "Z", "9",
+]
+QUERY_PIECES = [
+    "&", "=", "%", "%20", "%2B", "%2b", "%zz", "%4", "%C3%A9", "%FF", "+", " ",
+    "a", "b", "A", "~", "é", "😀",
+]
+VALUE_PIECES = [
+    " ", "\t", "\r\n ", "\n\t", "\r\n", "\n", "\r", "a", "b c", "é", "\x00", "\x7f",
+    "~", ",", "\ud800",
+]
+# fmt: on
+
+SURROGATES = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
+ATOMS = st.one_of(st.sampled_from(SPECIAL_PIECES), st.characters(), SURROGATES)
+SHORT_TEXT = st.one_of(st.text(), st.lists(ATOMS, max_size=40).map("".join))
+TEXT = st.one_of(
+    SHORT_TEXT,
+    st.builds(lambda text, times: text * times, SHORT_TEXT, st.integers(20, 300)),
+)
+
+SEGMENTS = st.lists(st.sampled_from(["", ".", "..", "a", "%2F", "%zz", " ", "é", "~"]))
+SEGMENT_PATHS = st.builds(
+    lambda rooted, parts: ("/" if rooted else "") + "/".join(parts), st.booleans(), SEGMENTS
+)
+
+QUERY_ATOMS = st.one_of(st.sampled_from(QUERY_PIECES), st.characters())
+QUERY_TEXT = st.lists(QUERY_ATOMS, max_size=12).map("".join)
+QUERY_PAIRS = st.lists(st.tuples(QUERY_TEXT, st.none() | QUERY_TEXT), max_size=8).map(
+    lambda pairs: "&".join(key if value is None else key + "=" + value for key, value in pairs)
+)
+QUERIES = st.one_of(TEXT, st.lists(QUERY_ATOMS, max_size=40).map("".join), QUERY_PAIRS)
+EXTRA = st.lists(st.tuples(TEXT, TEXT), max_size=6)
+
+NAMES = st.one_of(
+    st.sampled_from(["host", "x-amz-date", "x-amz-meta-a", "content-type", "a", "b", "é-x"]),
+    st.text(alphabet="abcxyz-0", min_size=1, max_size=8),
+)
+VALUES = st.one_of(st.lists(st.sampled_from(VALUE_PIECES), max_size=12).map("".join), TEXT)
+
+KEYS = st.one_of(TEXT, st.sampled_from(["", "photos/2024/06/img_000123.jpg", None, 0, b"k"]))
+
+
+# --- properties ------------------------------------------------------------------------
+
+
+@PROPERTY
+@given(value=TEXT, keep_slash=st.booleans())
+def test_uri_encode(value: str, keep_slash: bool) -> None:
+    assert_twins_agree("uri_encode", value, keep_slash)
+
+
+@PROPERTY
+@given(path=st.one_of(TEXT, SEGMENT_PATHS), double_encode=st.booleans(), normalize=st.booleans())
+def test_canonical_path(path: str, double_encode: bool, normalize: bool) -> None:
+    assert_twins_agree("canonical_path", path, double_encode, normalize)
+
+
+@PROPERTY
+@given(path=SEGMENT_PATHS)
+def test_canonical_path_segments(path: str) -> None:
+    for double_encode in (False, True):
+        for normalize in (False, True):
+            assert_twins_agree("canonical_path", path, double_encode, normalize)
+
+
+@PROPERTY
+@given(query=QUERIES, extra=EXTRA)
+def test_canonical_query(query: str, extra: list[tuple[str, str]]) -> None:
+    assert_twins_agree("canonical_query", query)
+    assert_twins_agree("canonical_query", query, extra)
+
+
+@PROPERTY
+@given(name=st.one_of(NAMES, TEXT), value=VALUES)
+def test_trimall(name: str, value: str) -> None:
+    assert_twins_agree("trimall", name, value)
+
+
+@PROPERTY
+@given(headers=st.lists(st.tuples(NAMES, VALUES), max_size=8))
+def test_canonical_headers(headers: list[tuple[str, str]]) -> None:
+    assert_twins_agree("canonical_headers", headers)
+
+
+@PROPERTY
+@given(
+    data=st.one_of(
+        st.binary(),
+        # Past 2 KiB the compiled twin hashes without the GIL.
+        st.builds(bytes.__mul__, st.binary(min_size=1, max_size=64), st.integers(32, 300)),
+    )
+)
+def test_sha256_hex(data: bytes) -> None:
+    assert_twins_agree("sha256_hex", data)
+
+
+@PROPERTY
+@given(amz_date=TEXT, scope=TEXT, canonical_request=TEXT)
+def test_string_to_sign(amz_date: str, scope: str, canonical_request: str) -> None:
+    # A lone surrogate in the canonical request is an InvalidRequestError in both twins.
+    assert_twins_agree("string_to_sign", amz_date, scope, canonical_request)
+
+
+@PROPERTY
+@given(key=st.binary(max_size=200), message=TEXT)
+def test_signing_key_sign(key: bytes, message: str) -> None:
+    expected = outcome(lambda: _core_py.SigningKey(key).sign(message))
+    actual = outcome(lambda: _core_c.SigningKey(key).sign(message))
+    assert actual == expected
+
+
+@PROPERTY
+@given(parts=st.tuples(TEXT, TEXT, TEXT, TEXT, TEXT), message=TEXT)
+def test_signing_key_derivation(parts: tuple[str, str, str, str, str], message: str) -> None:
+    expected = outcome(lambda: _core_py.signing_key(*parts).sign(message))
+    actual = outcome(lambda: _core_c.signing_key(*parts).sign(message))
+    assert actual == expected
+
+
+def assert_same(pure: Callable[[], object], compiled: Callable[[], object]) -> None:
+    assert outcome(compiled) == outcome(pure)
+
+
+def kernels(secret: bytes, parts: Sequence[Any]) -> tuple[Any, Any]:
+    """(pure, compiled) kernels built from the same arguments."""
+    return (
+        _core_py.PresignKernel(_core_py.SigningKey(secret), *parts),
+        _core_c.PresignKernel(_core_c.SigningKey(secret), *parts),
+    )
+
+
+@PROPERTY
+@given(
+    secret=st.binary(max_size=100),
+    parts=st.tuples(TEXT, TEXT, TEXT, TEXT, TEXT),
+    keys=st.lists(KEYS, max_size=6),
+)
+def test_presign_kernel(
+    secret: bytes, parts: tuple[str, str, str, str, str], keys: list[object]
+) -> None:
+    pure, compiled = kernels(secret, parts)
+    for key in keys:
+        assert_same(partial(pure.presign, key), partial(compiled.presign, key))
+    assert_same(partial(pure.presign_many, keys), partial(compiled.presign_many, keys))
+
+
+# --- examples --------------------------------------------------------------------------
+
+S3_PARTS = (
+    "https://bucket.s3.us-east-1.amazonaws.com/",
+    "GET\n/",
+    "\nX-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20240601T000000Z\nhost:bucket.s3.us-east-1"
+    ".amazonaws.com\n\nhost\nUNSIGNED-PAYLOAD",
+    "AWS4-HMAC-SHA256\n20240601T000000Z\n20240601/us-east-1/s3/aws4_request\n",
+    "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20240601T000000Z&X-Amz-Signature=",
+)
+
+MEGABYTE_KEYS = [
+    "k/" * (1 << 19),
+    "a b%/é😀~" * (1 << 17),
+    "x" * ((1 << 20) - 1) + "\ud800",
+]
+
+
+@pytest.mark.parametrize("key", MEGABYTE_KEYS, ids=["ascii", "mixed", "surrogate-at-end"])
+def test_megabyte_key(key: str) -> None:
+    assert_twins_agree("uri_encode", key, True)
+    assert_twins_agree("uri_encode", key, False)
+    pure, compiled = kernels(b"secret", S3_PARTS)
+    assert_same(partial(pure.presign, key), partial(compiled.presign, key))
+    batch = ["small", key, "small/again"]
+    assert_same(partial(pure.presign_many, batch), partial(compiled.presign_many, batch))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ""),
+        ("&&", ""),
+        ("=", "="),
+        ("&=&", "="),
+        ("b&a=2&a=10&a", "a=&a=10&a=2&b="),
+        ("k=v=w&%41=%7e", "A=~&k=v%3Dw"),
+        ("a+b=%2B", "a%2Bb=%2B"),
+    ],
+)
+def test_canonical_query_examples(query: str, expected: str) -> None:
+    assert _core_c.canonical_query(query) == expected
+    assert_twins_agree("canonical_query", query)
+
+
+def test_canonical_query_extra_pairs() -> None:
+    extra = [("X-Amz-Date", "20240601T000000Z"), ("a", "é /"), ("a", "")]
+    assert _core_c.canonical_query("a=1", extra) == (
+        "X-Amz-Date=20240601T000000Z&a=&a=%C3%A9%20%2F&a=1"
+    )
+    assert_twins_agree("canonical_query", "a=1", extra)
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ([], ("", "")),
+        ([("x-a", " \t "), ("x-b", "")], ("x-a:\nx-b:\n", "x-a;x-b")),
+        ([("b", "2"), ("a", "1"), ("b", " 3  4 "), ("b", "")], ("a:1\nb:2,3 4,\n", "a;b")),
+        ([("x-fold", "one\r\n two\n\tthree")], ("x-fold:one two three\n", "x-fold")),
+    ],
+)
+def test_canonical_headers_examples(
+    headers: list[tuple[str, str]], expected: tuple[str, str]
+) -> None:
+    assert _core_c.canonical_headers(headers) == expected
+    assert_twins_agree("canonical_headers", headers)
+
+
+@pytest.mark.parametrize("value", [" ", "\t\t", " \r\n ", "\n\t", "", "a\r\nb", "a\x00", "é"])
+def test_trimall_examples(value: str) -> None:
+    assert_twins_agree("trimall", "x-h", value)
+
+
+BOOM = RuntimeError("the iterable itself fails here")
+
+
+def lazy(items: list[object]) -> Iterator[object]:
+    for item in items:
+        if item is BOOM:
+            raise BOOM
+        yield item
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [("a", "1"), ("b", "2")],
+        [("a", "1"), ("b",)],
+        [("a", "1"), ["b", "2"]],
+        [("a", "1"), ("b", "\ud800")],
+        [("a", "1"), ("b", "bad\x01"), ("c",)],
+        [("a", "1"), 7],
+        [("a", "1"), BOOM],
+        [("a", "1"), ("b", "bad\x01"), BOOM],
+        [("a", "1"), ("b", "%zz"), BOOM],
+    ],
+)
+def test_lazily_consumed_pairs(items: list[object]) -> None:
+    # The pure twin takes over midway with exactly the same sequence of items.
+    pure_twin: Any = _core_py  # iterators of odd items: ill-typed on purpose
+    assert_same(
+        lambda: pure_twin.canonical_query("q=1", lazy(items)),
+        lambda: _core_c.canonical_query("q=1", lazy(items)),
+    )
+    assert_same(
+        lambda: pure_twin.canonical_headers(lazy(items)),
+        lambda: _core_c.canonical_headers(lazy(items)),
+    )
+
+
+BAD_VALUES: list[object] = [None, 1, b"x", ["a"], 1.5]
+
+
+@pytest.mark.parametrize("bad", BAD_VALUES)
+def test_non_str_arguments(bad: object) -> None:
+    # Whatever the pure twin does with them (raise, or even return), the compiled one does.
+    calls: list[tuple[str, tuple[object, ...]]] = [
+        ("uri_encode", (bad,)),
+        ("uri_encode", (bad, True)),
+        ("canonical_path", (bad, True, True)),
+        ("canonical_path", (bad, False, False)),
+        ("canonical_query", (bad,)),
+        ("canonical_query", ("a=1", bad)),
+        ("canonical_query", ("a=1", [("k", bad)])),
+        ("trimall", ("x-h", bad)),
+        ("trimall", (bad, "ok")),
+        ("canonical_headers", (bad,)),
+        ("canonical_headers", ([(bad, "v")],)),
+        ("sha256_hex", (bad,)),
+        ("string_to_sign", (bad, "scope", "request")),
+        ("string_to_sign", ("date", "scope", bad)),
+    ]
+    for name, args in calls:
+        assert_same(partial(getattr(_core_py, name), *args), partial(getattr(_core_c, name), *args))
+    pure_twin: Any = _core_py  # the calls below are ill-typed on purpose
+    assert_same(
+        lambda: pure_twin.SigningKey(bad).sign("m"), lambda: _core_c.SigningKey(bad).sign("m")
+    )
+    assert_same(
+        lambda: pure_twin.SigningKey(b"k").sign(bad), lambda: _core_c.SigningKey(b"k").sign(bad)
+    )
+    for twin in (_core_py, _core_c):
+        twin.clear_signing_key_cache()
+    assert_same(
+        lambda: pure_twin.signing_key("AK", bad, "d", "r", "s").sign("m"),
+        lambda: _core_c.signing_key("AK", bad, "d", "r", "s").sign("m"),
+    )
+    pure, compiled = kernels(b"k", S3_PARTS)
+    assert_same(partial(pure.presign, bad), partial(compiled.presign, bad))
+    assert_same(partial(pure.presign_many, bad), partial(compiled.presign_many, bad))
+
+
+def test_kernel_with_unusual_parts() -> None:
+    # Non-str parts and lone surrogates only fail at presign time, in both twins.
+    for index in range(5):
+        for odd in (1, "\ud800", "é"):
+            parts: list[object] = list(S3_PARTS)
+            parts[index] = odd
+            pure, compiled = kernels(b"k", parts)
+            for key in ("a b", "", None):
+                assert_same(partial(pure.presign, key), partial(compiled.presign, key))
+
+
+def test_signing_key_cache() -> None:
+    _core_c.clear_signing_key_cache()
+    first = _core_c.signing_key("AK", "secret", "20240601", "us-east-1", "s3")
+    assert _core_c.signing_key("AK", "secret", "20240601", "us-east-1", "s3") is first
+    for index in range(300):  # overflows the 256-entry cache: it is cleared, not grown
+        _core_c.signing_key("AK", "secret", str(index), "us-east-1", "s3")
+    assert _core_c.signing_key("AK", "secret", "20240601", "us-east-1", "s3") is not first
+    _core_c.clear_signing_key_cache()
+    assert _core_c.signing_key("AK", "secret", "20240601", "us-east-1", "s3") is not first
+
+
+def test_reprs() -> None:
+    assert repr(_core_c.SigningKey(b"secret")) == "<SigningKey (redacted)>"
+    pure, compiled = kernels(b"k", S3_PARTS)
+    assert repr(compiled) == repr(pure)
+    assert _core_c.IMPLEMENTATION == "c"
