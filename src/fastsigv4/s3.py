@@ -16,7 +16,14 @@ from ._time import Timestamp, resolve_timestamp
 from .credentials import Credentials
 from .errors import InvalidRequestError
 from .settings import S3_SETTINGS
-from .signer import ALGORITHM, _check_expires, _check_method, _check_scope_part, _parse_url
+from .signer import (
+    ALGORITHM,
+    _check_credentials,
+    _check_expires,
+    _check_method,
+    _check_scope_part,
+    _parse_url,
+)
 
 __all__ = ["Addressing", "S3Presigner"]
 
@@ -71,11 +78,7 @@ class S3Presigner:
         expires: int = 3600,
         timestamp: Timestamp = None,
     ) -> None:
-        if not isinstance(credentials, Credentials):
-            raise InvalidRequestError(
-                "credentials must be a fastsigv4.Credentials(access_key_id, secret_access_key, ...)"
-            )
-        self._credentials = credentials
+        self._credentials = _check_credentials(credentials)
         self._region = _check_scope_part("region", region)
         if not isinstance(bucket, str) or not bucket or "/" in bucket:
             raise InvalidRequestError(f"bucket {bucket!r} must be a non-empty str without '/'")

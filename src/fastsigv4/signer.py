@@ -219,6 +219,14 @@ def _check_scope_part(name: str, value: str) -> str:
     return value
 
 
+def _check_credentials(credentials: Credentials) -> Credentials:
+    if not isinstance(credentials, Credentials):
+        raise InvalidRequestError(
+            "credentials must be a fastsigv4.Credentials(access_key_id, secret_access_key, ...)"
+        )
+    return credentials
+
+
 def _check_method(method: str) -> str:
     if not isinstance(method, str) or not _TOKEN.fullmatch(method):
         raise InvalidRequestError(f"method {method!r} is not an HTTP method name such as 'GET'")
@@ -326,11 +334,7 @@ class Signer:
         *,
         settings: SigningSettings | None = None,
     ) -> None:
-        if not isinstance(credentials, Credentials):
-            raise InvalidRequestError(
-                "credentials must be a fastsigv4.Credentials(access_key_id, secret_access_key, ...)"
-            )
-        self._credentials = credentials
+        self._credentials = _check_credentials(credentials)
         self._region = _check_scope_part("region", region)
         self._service = _check_scope_part("service", service)
         if settings is None:
