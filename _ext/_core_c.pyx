@@ -702,6 +702,26 @@ def clear_signing_key_cache():
     _KEY_CACHE.clear()
 
 
+# Bulk presigning (PresignKernel.presign_many) works in chunks of at most this many keys,
+# a chunk also closing once its keys reach this many UTF-8 bytes, so its buffers stay
+# small whatever the input. Read once per call; the tests lower them to put chunk
+# boundaries everywhere.
+_PRESIGN_CHUNK_KEYS = 4096
+_PRESIGN_CHUNK_BYTES = 1 << 18
+
+cdef enum:
+    # A chunk below both is signed holding the GIL: releasing and retaking it would
+    # cost more than the work.
+    NOGIL_MIN_KEYS = 8
+    NOGIL_MIN_BYTES = 2048
+
+cdef struct Job:
+    const uint8_t *key      # a key's UTF-8, owned by a str the chunk holds a reference to
+    Py_ssize_t n
+    Py_ssize_t off          # its encoding at off in the chunk's buffer, en bytes, then
+    Py_ssize_t en           # its 64 signature digits
+
+
 @cython.final
 @cython.auto_pickle(False)
 cdef class PresignKernel:
@@ -755,16 +775,13 @@ cdef class PresignKernel:
                        and self._query_n == PyUnicode_GET_LENGTH(query))
         self._fast = True
 
-    cdef int _sign(self, const uint8_t *key, Py_ssize_t n, Buf *enc, char *sig) noexcept nogil:
-        """Encode key into enc (replacing its content), write 64 hex signature digits to sig."""
+    cdef void _signature(self, const uint8_t *enc, Py_ssize_t n, char *sig) noexcept nogil:
+        """Write the 64 hex signature digits of an encoded key to sig."""
         cdef fsv4_sha256_ctx ctx
         cdef uint8_t digest[32]
         cdef char hexed[64]
-        enc.n = 0
-        if _encode(enc, key, n, PATH_SAFE, PLAIN) < 0:
-            return -1
         ctx = self._canonical
-        fsv4_sha256_update(&ctx, enc.p, enc.n)
+        fsv4_sha256_update(&ctx, enc, n)
         fsv4_sha256_update(&ctx, self._suffix, self._suffix_n)
         fsv4_sha256_final(&ctx, digest)
         fsv4_hex_lower(digest, 32, hexed)
@@ -775,6 +792,13 @@ cdef class PresignKernel:
         fsv4_sha256_update(&ctx, digest, 32)
         fsv4_sha256_final(&ctx, digest)
         fsv4_hex_lower(digest, 32, sig)
+
+    cdef int _sign(self, const uint8_t *key, Py_ssize_t n, Buf *enc, char *sig) noexcept nogil:
+        """Encode key into enc (replacing its content), write 64 hex signature digits to sig."""
+        enc.n = 0
+        if _encode(enc, key, n, PATH_SAFE, PLAIN) < 0:
+            return -1
+        self._signature(enc.p, enc.n, sig)
         return 0
 
     cdef object _presign(self, key, Buf *enc):
@@ -816,17 +840,128 @@ cdef class PresignKernel:
         finally:
             _buf_free(&enc)
 
+    cdef int _sign_chunk(self, Job *jobs, Py_ssize_t count, Buf *out) noexcept nogil:
+        """Encode and sign every key of a chunk into out (replacing its content).
+
+        Per key: the encoded key, then its 64 signature digits; the job records where.
+        Touches no Python object, so it runs without the GIL. -1 when out of memory.
+        """
+        cdef Py_ssize_t i
+        cdef Job *job
+        out.n = 0
+        for i in range(count):
+            job = &jobs[i]
+            job.off = out.n
+            if _encode(out, job.key, job.n, PATH_SAFE, PLAIN) < 0 or _reserve(out, 64, 1) < 0:
+                return -1
+            job.en = out.n - job.off
+            self._signature(out.p + job.off, job.en, <char *>out.p + out.n)
+            out.n += 64
+        return 0
+
+    cdef str _url_str(self, const uint8_t *enc, Py_ssize_t n, const uint8_t *sig, Buf *scratch):
+        """URL prefix + encoded key + query + signature, as a str.
+
+        A URL that is not ASCII is assembled in scratch (which must not hold enc) and decoded.
+        """
+        cdef Py_ssize_t size = self._url_n + n + self._query_n + 64
+        cdef str url
+        cdef uint8_t *d
+        if self._ascii:
+            url = PyUnicode_New(size, 127)
+            d = <uint8_t *>PyUnicode_DATA(url)
+        else:
+            scratch.n = 0
+            if _reserve(scratch, size, 1) < 0:
+                raise MemoryError()
+            d = scratch.p
+        memcpy(d, self._url, self._url_n)
+        memcpy(d + self._url_n, enc, n)
+        memcpy(d + self._url_n + n, self._query, self._query_n)
+        memcpy(d + self._url_n + n + self._query_n, sig, 64)
+        if not self._ascii:
+            return PyUnicode_DecodeUTF8(<char *>d, size, NULL)
+        return url
+
+    cdef int _flush(self, Job *jobs, Py_ssize_t count, Py_ssize_t size, Buf *out, Buf *scratch,
+                    list urls) except -1:
+        """Sign a chunk (without the GIL unless it is tiny) and append its URLs to urls."""
+        cdef int r
+        cdef Py_ssize_t i
+        if count < NOGIL_MIN_KEYS and size < NOGIL_MIN_BYTES:
+            r = self._sign_chunk(jobs, count, out)
+        else:
+            with nogil:
+                r = self._sign_chunk(jobs, count, out)
+        if r < 0:
+            raise MemoryError()
+        for i in range(count):
+            urls.append(self._url_str(out.p + jobs[i].off, jobs[i].en,
+                                      out.p + jobs[i].off + jobs[i].en, scratch))
+        return 0
+
     def presign_many(self, keys):
-        """Presigned URLs of many raw object keys, in input order."""
-        cdef uint8_t stack[512]
-        cdef Buf enc                 # one encoding buffer for the whole batch
+        """Presigned URLs of many raw object keys, in input order.
+
+        Keys are drawn one by one, as the pure twin's loop draws them, into chunks. With
+        the GIL: a reference to each key of the chunk (so its UTF-8 outlives whatever
+        another thread does to the caller's container) and its UTF-8; without it: every
+        key of the chunk encoded and signed into one buffer; with it again: one str per
+        URL. A key the fast path does not take (not a non-empty str, a lone surrogate)
+        closes the chunk and goes to the pure twin's kernel, which returns or raises what
+        it would in its own loop at that position.
+        """
+        cdef Py_ssize_t max_keys, max_bytes, count = 0, size = 0, n
+        cdef const uint8_t *s
+        cdef Job jobs_stack[32]
+        cdef uint8_t out_stack[2048]
+        cdef uint8_t scratch_stack[512]
+        cdef Buf jobs, out, scratch
+        cdef Job *job
         cdef list urls = []
-        _buf_init(&enc, stack, sizeof(stack))
+        cdef list chunk = []        # the references that keep the chunk's UTF-8 alive
+        cdef object slow = None     # the pure twin's kernel, for keys off the fast path
+        if not self._fast:
+            return _pure().PresignKernel(*self._args).presign_many(keys)
+        max_keys = _PRESIGN_CHUNK_KEYS
+        max_bytes = _PRESIGN_CHUNK_BYTES
+        _buf_init(&jobs, jobs_stack, sizeof(jobs_stack))
+        _buf_init(&out, out_stack, sizeof(out_stack))
+        _buf_init(&scratch, scratch_stack, sizeof(scratch_stack))
         try:
             for key in keys:
-                urls.append(self._presign(key, &enc))
+                s = NULL
+                if type(key) is str and PyUnicode_GET_LENGTH(key):
+                    s = <const uint8_t *>_utf8(key, &n)
+                if s == NULL:
+                    PyErr_Clear()
+                    if count:
+                        self._flush(<Job *>jobs.p, count, size, &out, &scratch, urls)
+                        count = size = jobs.n = 0
+                        del chunk[:]
+                    if slow is None:
+                        slow = _pure().PresignKernel(*self._args)
+                    urls.append(slow.presign(key))
+                    continue
+                if _reserve(&jobs, 1, <Py_ssize_t>sizeof(Job)) < 0:
+                    raise MemoryError()
+                job = <Job *>(jobs.p + jobs.n)
+                jobs.n += <Py_ssize_t>sizeof(Job)
+                job.key = s
+                job.n = n
+                chunk.append(key)
+                count += 1
+                size += n
+                if count >= max_keys or size >= max_bytes:
+                    self._flush(<Job *>jobs.p, count, size, &out, &scratch, urls)
+                    count = size = jobs.n = 0
+                    del chunk[:]
+            if count:
+                self._flush(<Job *>jobs.p, count, size, &out, &scratch, urls)
         finally:
-            _buf_free(&enc)
+            _buf_free(&jobs)
+            _buf_free(&out)
+            _buf_free(&scratch)
         return urls
 
     def __repr__(self):

@@ -7,7 +7,9 @@ raise the same exception type with the same message in both.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+import random
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from types import ModuleType
 from typing import Any
@@ -388,3 +390,96 @@ def test_reprs() -> None:
     pure, compiled = kernels(b"k", S3_PARTS)
     assert repr(compiled) == repr(pure)
     assert _core_c.IMPLEMENTATION == "c"
+
+
+# --- the compiled batch path: PresignKernel.presign_many in chunks -----------------------
+
+
+class KeyStr(str):
+    """A str subclass: off the compiled fast path, presigned by the pure twin's kernel."""
+
+
+@contextmanager
+def chunking(keys: int, size: int) -> Iterator[None]:
+    """Chunks of at most ``keys`` keys, closed at ``size`` UTF-8 bytes, in the compiled twin."""
+    saved = (_core_c._PRESIGN_CHUNK_KEYS, _core_c._PRESIGN_CHUNK_BYTES)
+    _core_c._PRESIGN_CHUNK_KEYS, _core_c._PRESIGN_CHUNK_BYTES = keys, size
+    try:
+        yield
+    finally:
+        _core_c._PRESIGN_CHUNK_KEYS, _core_c._PRESIGN_CHUNK_BYTES = saved
+
+
+# A URL that is not ASCII: the compiled twin builds it in a scratch buffer and decodes it.
+NON_ASCII_PARTS = ("https://bücket.example/", *S3_PARTS[1:4], S3_PARTS[4].replace("AWS4", "ÄWS4"))
+
+LONG_PIECES = ["k/", "é", "😀", "a b%", "日本/"]
+BATCH_KEYS = st.one_of(
+    st.sampled_from(["photos/2024/06/img_000123.jpg", "a", "a b+c", "日本/語", "%2F", "é😀\x00"]),
+    # Longer than 4 KiB of UTF-8.
+    st.builds(
+        lambda piece, extra: piece * (4097 // len(piece.encode()) + 1 + extra),
+        st.sampled_from(LONG_PIECES),
+        st.integers(0, 300),
+    ),
+    # Off the fast path: the pure twin's error, or its URL (a str subclass).
+    st.sampled_from(["", None, 0, b"k", "\ud800", "x" * 5000 + "\udfff"]),
+    st.builds(KeyStr, st.sampled_from(["a", "é x", "k/" * 3000])),
+    TEXT,
+)
+
+
+def shaped(keys: list[object], shape: str) -> Iterable[object]:
+    if shape == "list":
+        return keys
+    if shape == "generator":
+        return lazy(keys)
+    return lazy([*keys, BOOM])  # an iterable that fails after the keys
+
+
+# Each example is a batch of up to 40 keys, some longer than 4 KiB: fewer examples.
+@settings(max_examples=600, deadline=None)
+@given(
+    secret=st.binary(max_size=100),
+    parts=st.one_of(
+        st.just(S3_PARTS), st.just(NON_ASCII_PARTS), st.tuples(TEXT, TEXT, TEXT, TEXT, TEXT)
+    ),
+    keys=st.lists(BATCH_KEYS, max_size=40),
+    chunk_keys=st.integers(1, 9),
+    chunk_bytes=st.sampled_from([1, 50, 4096, 1 << 18]),
+    shape=st.sampled_from(["list", "generator", "failing"]),
+)
+def test_presign_many_in_chunks(
+    secret: bytes,
+    parts: tuple[str, ...],
+    keys: list[object],
+    chunk_keys: int,
+    chunk_bytes: int,
+    shape: str,
+) -> None:
+    pure, compiled = kernels(secret, parts)
+    with chunking(chunk_keys, chunk_bytes):
+        assert_same(
+            lambda: pure.presign_many(shaped(keys, shape)),
+            lambda: compiled.presign_many(shaped(keys, shape)),
+        )
+
+
+@pytest.mark.parametrize("parts", [S3_PARTS, NON_ASCII_PARTS], ids=["ascii", "non-ascii-url"])
+def test_presign_many_default_chunks(parts: tuple[str, ...]) -> None:
+    # The shipped chunking (4096 keys, 256 KiB): boundaries fall inside these batches,
+    # keys off the fast path sit on and next to them, and long keys close chunks by size.
+    rng = random.Random(20240601)
+    keys: list[object] = [
+        f"photos/2024/{index % 12:02d}/img_{index:06d}.jpg" for index in range(12_000)
+    ]
+    for position in (0, 4095, 4096, 4097, 8191, 8192, 11_999, *rng.sample(range(12_000), 20)):
+        keys[position] = KeyStr(f"sub/{position}")
+    for position in rng.sample(range(12_000), 200):
+        keys[position] = rng.choice(LONG_PIECES) * rng.randrange(1100, 3000)
+    pure, compiled = kernels(b"secret", parts)
+    assert_same(partial(pure.presign_many, keys), partial(compiled.presign_many, keys))
+    for position in (4096, 9001):
+        bad = list(keys)
+        bad[position] = rng.choice(["", None, "\ud800"])
+        assert_same(partial(pure.presign_many, bad), partial(compiled.presign_many, bad))

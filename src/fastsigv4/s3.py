@@ -3,12 +3,22 @@
 Everything that does not depend on the key (endpoint, scope, signing key, the fixed
 parts of the canonical request and URL) is computed once per timestamp; each key
 then costs one encoding, one SHA-256 and one HMAC in the core.
+
+Bulk: ``presign_many`` (a list), ``presign_iter`` (lazily, in constant memory) and
+``presign_parallel`` / ``presign_parallel_iter`` (batches on threads: the compiled core
+signs without holding the GIL, so they scale with cores; the pure twin holds the GIL
+throughout, so there they are correct but no faster).
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
+from itertools import chain, islice
 from typing import Literal
 
 from . import _core
@@ -39,6 +49,100 @@ def _dns_compatible(bucket: str) -> bool:
     return (
         bool(_DNS_BUCKET.fullmatch(bucket)) and ".." not in bucket and not _IPV4.fullmatch(bucket)
     )
+
+
+DEFAULT_BATCH_SIZE = 8192
+# presign_parallel splits a list or tuple into more batches than batch_size asks for, to
+# keep every worker busy, only down to this many keys a batch: below it a thread costs
+# more than it saves.
+_MIN_SPLIT = 1024
+
+
+def _check_batch_size(batch_size: int) -> int:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise InvalidRequestError(f"batch_size must be an int >= 1, not {batch_size!r}")
+    return batch_size
+
+
+def _check_workers(workers: int | None) -> int:
+    if workers is None:
+        return os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InvalidRequestError(f"workers must be an int >= 1 or None, not {workers!r}")
+    return workers
+
+
+def _batches(keys: Iterator[str], size: int) -> Iterator[list[str]]:
+    """Lists of up to ``size`` keys drawn from ``keys``, in order.
+
+    If drawing raises, the keys drawn before the failure still come out as a last batch
+    and the exception is raised when the next batch is asked for, so a caller reports
+    an invalid key drawn before the failure first, as a plain loop would.
+    """
+    while True:
+        batch: list[str] = []
+        failure: Exception | None = None
+        try:
+            batch.extend(islice(keys, size))  # keeps what it drew if the iterable raises
+        except Exception as exc:
+            failure = exc
+        if batch:
+            yield batch
+        if failure is not None:
+            raise failure
+        if len(batch) < size:
+            return
+
+
+def _spans(total: int, batch_size: int, workers: int) -> list[tuple[int, int]]:
+    """[start, stop) ranges cutting ``total`` keys into equal batches of at most
+    ``batch_size``: as many as needed but at least one per worker (each of at least
+    _MIN_SPLIT keys) and, past that, a multiple of ``workers``, so that every worker gets
+    the same share."""
+    count = max(-(-total // batch_size), min(workers, total // _MIN_SPLIT), 1)
+    if count > workers:
+        count = -(-count // workers) * workers
+    return [(total * index // count, total * (index + 1) // count) for index in range(count)]
+
+
+def _presign_spans(
+    kernel: _core.PresignKernel,
+    keys: Sequence[str],
+    spans: list[tuple[int, int]],
+    workers: int,
+) -> list[str]:
+    """``kernel.presign_many(keys)``, each span on a pool thread.
+
+    The pool threads also slice their keys and put their URLs in place, so the calling
+    thread only waits: with the compiled core, that work overlaps the other threads'
+    signing instead of preceding and following it.
+    """
+    urls = [""] * len(keys)
+
+    def presign_span(start: int, stop: int) -> None:
+        part = kernel.presign_many(keys[start:stop])
+        if len(part) != stop - start:  # another thread resized the caller's list
+            raise RuntimeError("keys changed size during presign_parallel")
+        urls[start:stop] = part
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="fastsigv4-presign") as pool:
+        futures = [pool.submit(presign_span, start, stop) for start, stop in spans]
+        try:
+            for future in futures:  # in input order: the first invalid key's error
+                future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+    return urls
+
+
+def _until_invalid(kernel: _core.PresignKernel, batch: Iterable[str]) -> Iterator[str]:
+    """The URLs of a batch's keys up to its invalid key, then that key's error.
+
+    A generator, so it is finished once it has raised (as a loop of presign calls is).
+    """
+    for key in batch:
+        yield kernel.presign(key)
 
 
 class S3Presigner:
@@ -182,3 +286,132 @@ class S3Presigner:
     def presign_many(self, keys: Iterable[str]) -> list[str]:
         """Presigned URLs of many raw object keys, in input order, one timestamp for all."""
         return self._kernel().presign_many(keys)
+
+    def presign_iter(
+        self, keys: Iterable[str], batch_size: int = DEFAULT_BATCH_SIZE
+    ) -> Iterator[str]:
+        """Presigned URLs of raw object keys, lazily, in input order, in constant memory.
+
+        ``keys`` may be any iterable, even an endless one: ``batch_size`` keys at a time
+        are drawn from it and presigned with one ``presign_many`` call, then their URLs
+        are handed out. With ``timestamp=None`` the time is read once per batch (each URL
+        carries the time its batch was signed), not once for the whole stream.
+
+        Yields exactly what ``(presigner.presign(key) for key in keys)`` would (with a
+        fixed timestamp): an invalid key raises its InvalidRequestError once the URLs of
+        the keys before it have been yielded, and an exception from the iterable itself
+        is raised after the URLs of the keys drawn before it. Keys are drawn up to one
+        batch ahead of the URLs handed out.
+        """
+        size = _check_batch_size(batch_size)
+        return chain.from_iterable(self._presign_batches(_batches(iter(keys), size), 1, None))
+
+    def presign_parallel(
+        self,
+        keys: Iterable[str],
+        workers: int | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> list[str]:
+        """``presign_many(keys)`` on ``workers`` threads: the same URLs in the same order.
+
+        The compiled core signs without holding the GIL, so threads run on separate cores
+        (``workers`` defaults to ``os.cpu_count()``). The pure-Python twin holds the GIL,
+        so with it this is only as fast as ``presign_many``. One timestamp for the whole
+        call. A list or tuple is cut into equal batches of at most ``batch_size`` keys
+        (at least one per worker when it is long enough); any other iterable is drawn
+        ``batch_size`` keys at a time while earlier batches are being signed (so an
+        iterator shorter than a few batches gains little: pass a list, or a smaller
+        ``batch_size``). Raises what ``presign_many(keys)`` would: the error of the first
+        invalid key, or the iterable's own exception if it fails before any.
+        """
+        size = _check_batch_size(batch_size)
+        count = _check_workers(workers)
+        kernel = self._kernel()
+        if count == 1:
+            return kernel.presign_many(keys)
+        if type(keys) is list or type(keys) is tuple:
+            spans = _spans(len(keys), size, count)
+            if len(spans) == 1:
+                return kernel.presign_many(keys)
+            return _presign_spans(kernel, keys, spans, min(count, len(spans)))
+        urls: list[str] = []
+        batches = _batches(iter(keys), size)
+        with closing(self._presign_batches(batches, count, kernel)) as parts:
+            for part in parts:
+                urls.extend(part)
+        return urls
+
+    def presign_parallel_iter(
+        self,
+        keys: Iterable[str],
+        workers: int | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> Iterator[str]:
+        """``presign_iter(keys, batch_size)`` with batches signed on ``workers`` threads.
+
+        The same URLs in the same order, raised errors included. At most
+        ``2 * workers + 1`` batches are drawn ahead of the URLs handed out, so memory stays
+        bounded for any input length. As in ``presign_iter`` the time is read once per
+        batch (when it is drawn) if ``timestamp`` is None.
+        """
+        size = _check_batch_size(batch_size)
+        count = _check_workers(workers)
+        return chain.from_iterable(self._presign_batches(_batches(iter(keys), size), count, None))
+
+    def _presign_batches(
+        self,
+        batches: Iterable[Sequence[str]],
+        workers: int,
+        kernel: _core.PresignKernel | None,
+    ) -> Generator[Iterable[str], None, None]:
+        """Each batch's URLs, in order, signed by ``kernel``, else by the current
+        timestamp's kernel per batch. Past one worker, batches are signed on a thread pool,
+        at most 2 * workers + 1 of them drawn ahead.
+
+        A batch with an invalid key comes out as _until_invalid and ends the batches, and
+        an exception from ``batches`` is raised after the batches drawn before it, so the
+        URLs flattened are those of a loop of presign calls, up to the same error. Closing
+        this generator (dropping it does) cancels what is queued and joins the threads.
+        """
+        if workers == 1:
+            for batch in batches:
+                current = self._kernel() if kernel is None else kernel
+                try:
+                    urls = current.presign_many(batch)
+                except InvalidRequestError:
+                    yield _until_invalid(current, batch)
+                    return
+                yield urls
+            return
+        source = iter(batches)
+        pending: deque[tuple[_core.PresignKernel, Sequence[str], Future[list[str]]]] = deque()
+        failure: Exception | None = None
+        with ThreadPoolExecutor(workers, thread_name_prefix="fastsigv4-presign") as pool:
+            try:
+                while True:
+                    drawn: Sequence[str] | None = None
+                    try:
+                        drawn = next(source)
+                    except StopIteration:
+                        pass
+                    except Exception as exc:  # the iterable failed: earlier batches first
+                        failure = exc
+                    if drawn is not None:
+                        current = self._kernel() if kernel is None else kernel
+                        pending.append((current, drawn, pool.submit(current.presign_many, drawn)))
+                    # The oldest batch once the window is full; at the end, all of them.
+                    while pending and (drawn is None or len(pending) > 2 * workers):
+                        current, done, future = pending.popleft()
+                        try:
+                            urls = future.result()
+                        except InvalidRequestError:
+                            yield _until_invalid(current, done)
+                            return
+                        yield urls
+                    if drawn is None:
+                        break
+            finally:
+                for _, _, future in pending:  # on an error or an abandoned iterator
+                    future.cancel()
+        if failure is not None:
+            raise failure

@@ -8,11 +8,12 @@ carry the canonical request and string to sign for debugging.
 from __future__ import annotations
 
 import enum
+import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 from urllib.parse import unquote
 
 from . import _core
@@ -65,6 +66,8 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _SCOPE_PART = re.compile(r"[^\s/]+")
 _URL_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
+# Valid uppercase method names, accepted without the token check.
+_COMMON_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 
 # Request headers that carry signing material the signer adds itself: input that
 # already has them would be signed twice or contradict the signature.
@@ -190,7 +193,9 @@ def _parse_url(url: str) -> _Url:
         port = port_part[1:]
     else:
         host, _, port = hostport.partition(":")
-    if not host or not host.isascii() or any(char.isspace() for char in host):
+    # host.split() != [host]: whitespace in the host (split() cuts exactly at the characters
+    # str.isspace() accepts), found in a fraction of the time a per-character loop takes.
+    if not host or not host.isascii() or host.split() != [host]:
         raise InvalidRequestError(
             f"url host {host!r} is empty or not ASCII; use the IDNA (punycode) form of the host"
         )
@@ -204,6 +209,16 @@ def _parse_url(url: str) -> _Url:
     host_header = host + ":" + port if port else host
     origin = scheme + "://" + (userinfo + at if at else "") + host_header
     return _Url(origin, host_header, path, query)
+
+
+# Parsing is a pure function of the URL text; a bounded cache makes a repeated URL free.
+_parse_url_lru = functools.lru_cache(maxsize=256)(_parse_url)
+
+
+def _parse_url_cached(url: str) -> _Url:
+    # Only an exact str is looked up: anything else (unhashable, or a subclass equal to
+    # a cached URL) gets _parse_url's own checks.
+    return _parse_url_lru(url) if type(url) is str else _parse_url(url)
 
 
 def _query_names(query: str) -> set[str]:
@@ -228,6 +243,8 @@ def _check_credentials(credentials: Credentials) -> Credentials:
 
 
 def _check_method(method: str) -> str:
+    if type(method) is str and method in _COMMON_METHODS:
+        return method
     if not isinstance(method, str) or not _TOKEN.fullmatch(method):
         raise InvalidRequestError(f"method {method!r} is not an HTTP method name such as 'GET'")
     return method.upper()
@@ -276,6 +293,8 @@ def _header_pairs(headers: Headers) -> list[tuple[str, str]]:
 
 
 def _payload_hash(body: Body, payload_sha256: str | None) -> str:
+    if payload_sha256 is None and type(body) is bytes:
+        return _core.sha256_hex(body)  # the common case, ahead of the general checks
     if not (
         body is None
         or body is UNSIGNED_PAYLOAD
@@ -316,15 +335,87 @@ def _utf8_body(body: str) -> bytes:
         ) from None
 
 
+# Per-Signer caches. Entries are immutable, and each is valid only for the core twin
+# that computed it: after ``_core.use`` switches twins, the other twin does all the work.
+# A full template cache starts over, like the core's signing key cache: the URLs and
+# header lists in use are back after one miss each.
+_TEMPLATE_CACHE_SIZE = 128
+
+_TemplateKey = tuple[str, str, tuple[tuple[str, str], ...]]
+
+
+class _Day(NamedTuple):
+    """What a Signer's signatures share within one UTC day."""
+
+    date: str  # YYYYMMDD
+    twin: str  # _core.IMPLEMENTATION of the core that derived key
+    scope: str
+    credential: str  # access key id "/" scope
+    key: _core.SigningKey
+
+
+class _SignTemplate(NamedTuple):
+    """What sign() derives from one URL and header list, for one Signer and core twin.
+
+    The canonical request is the method, then ``segments`` with the request's per-request
+    header values between them (X-Amz-Content-SHA256 when the settings add it, then
+    X-Amz-Date), then the payload hash.
+    """
+
+    url: str  # the URL to send
+    sent: tuple[tuple[str, str], ...]  # headers sent ahead of X-Amz-Date
+    segments: tuple[str, ...]
+    signed_names: str
+
+
+def _template_key(twin: str, url: str, headers: Headers) -> _TemplateKey | None:
+    """The cache key of sign()'s URL and headers, or None when they cannot be cached.
+
+    An equal key must mean an identical result, so only exact str values qualify (a str
+    subclass may behave differently), from a dict, a list or tuple of pairs, or None.
+    """
+    if type(url) is not str:
+        return None
+    if headers is None:
+        pairs: tuple[tuple[str, str], ...] = ()
+    elif type(headers) is dict:
+        pairs = tuple(headers.items())
+    elif type(headers) is list or type(headers) is tuple:
+        pairs = tuple(headers)
+        for pair in pairs:
+            if type(pair) is not tuple or len(pair) != 2:
+                return None
+    else:
+        return None
+    for name, value in pairs:
+        if type(name) is not str or type(value) is not str:
+            return None
+    return twin, url, pairs
+
+
+def _cut_line(block: str, line: str) -> tuple[str, str]:
+    """(the lines before, the lines after) the line ``line`` of a canonical header block.
+
+    Each block line is ``name:value`` plus a newline and no canonical value holds a line
+    break, so a line equal to ``x-amz-date:`` is that header's with an empty value: the
+    placeholder sign() put there (callers cannot pass the headers the signer sets).
+    """
+    lines = block.split("\n")
+    index = lines.index(line)
+    return "".join([text + "\n" for text in lines[:index]]), "\n".join(lines[index + 1 :])
+
+
 class Signer:
     """Signs requests for one set of credentials, region and service.
 
     ``settings`` defaults to the service's preset: S3 rules for ``s3``,
     ``s3-object-lambda``, ``s3-outposts`` and ``s3express``, default rules otherwise.
-    A Signer holds no mutable state and can be shared between threads.
+    A Signer can be shared between threads: its only mutable state is two caches (the
+    signing key of the current day; what repeated URL and header lists canonicalize
+    to), whose entries are immutable and replaced or added in single atomic steps.
     """
 
-    __slots__ = ("_credentials", "_region", "_service", "_settings")
+    __slots__ = ("_credentials", "_day", "_region", "_service", "_settings", "_templates")
 
     def __init__(
         self,
@@ -342,6 +433,8 @@ class Signer:
         elif not isinstance(settings, SigningSettings):
             raise InvalidRequestError("settings must be a fastsigv4.SigningSettings or None")
         self._settings = settings
+        self._day: _Day | None = None
+        self._templates: dict[_TemplateKey, _SignTemplate] = {}
 
     @property
     def credentials(self) -> Credentials:
@@ -358,6 +451,16 @@ class Signer:
     @property
     def settings(self) -> SigningSettings:
         return self._settings
+
+    # Pickles and copies carry the configuration only: the caches start empty (and a
+    # compiled signing key cannot be pickled).
+    def __getstate__(self) -> tuple[Credentials, str, str, SigningSettings]:
+        return self._credentials, self._region, self._service, self._settings
+
+    def __setstate__(self, state: tuple[Credentials, str, str, SigningSettings]) -> None:
+        self._credentials, self._region, self._service, self._settings = state
+        self._day = None
+        self._templates = {}
 
     def __repr__(self) -> str:
         return (
@@ -391,20 +494,56 @@ class Signer:
             path = _core.canonical_path(path, False, False)
         return url.origin + (path or "/") + ("?" + query if query else "")
 
-    def _scope(self, amz_date: str) -> str:
-        return amz_date[:8] + "/" + self._region + "/" + self._service + "/aws4_request"
+    def _scope(self, date: str) -> str:
+        return date + "/" + self._region + "/" + self._service + "/aws4_request"
 
-    def _signature(self, amz_date: str, scope: str, canonical_request: str) -> tuple[str, str]:
-        credentials = self._credentials
-        string_to_sign = _core.string_to_sign(amz_date, scope, canonical_request)
-        key = _core.signing_key(
-            credentials.access_key_id,
-            credentials.secret_access_key,
-            amz_date[:8],
-            self._region,
-            self._service,
+    def _day_of(self, amz_date: str, twin: str) -> _Day:
+        """Scope and signing key for amz_date's day, derived once per day (and core twin)."""
+        date = amz_date[:8]
+        day = self._day
+        if day is None or day.date != date or day.twin != twin:
+            credentials = self._credentials
+            scope = self._scope(date)
+            key = _core.signing_key(
+                credentials.access_key_id,
+                credentials.secret_access_key,
+                date,
+                self._region,
+                self._service,
+            )
+            # Threads signing for different days each keep the day they built here.
+            day = self._day = _Day(date, twin, scope, credentials.access_key_id + "/" + scope, key)
+        return day
+
+    def _sign_template(self, parsed: _Url, pairs: list[tuple[str, str]]) -> _SignTemplate:
+        settings = self._settings
+        token = self._credentials.session_token
+        signed, has_host = self._signed_headers(pairs, parsed)
+        sent = ([] if has_host else [("Host", parsed.host)]) + pairs
+        if token is not None:
+            sent.append(("X-Amz-Security-Token", token))
+            if settings.session_token_mode == "include":
+                signed.append(("x-amz-security-token", token))
+        # The per-request headers, in sorted order, are canonicalized with empty values
+        # and cut out again, leaving the segments around their values. Their real values
+        # (a YYYYMMDDTHHMMSSZ date, a hex hash or payload constant) are canonical as is.
+        per_request = ["x-amz-date"]
+        if settings.add_content_sha256_header:
+            per_request.insert(0, "x-amz-content-sha256")
+        block, signed_names = _core.canonical_headers(signed + [(name, "") for name in per_request])
+        path = _core.canonical_path(
+            parsed.path, settings.double_uri_encode, settings.normalize_path
         )
-        return string_to_sign, key.sign(string_to_sign)
+        segments = []
+        text = "\n" + path + "\n" + _core.canonical_query(parsed.query) + "\n"
+        for name in per_request:
+            before, block = _cut_line(block, name + ":")
+            segments.append(text + before + name + ":")
+            text = "\n"
+        segments.append(text + block + "\n" + signed_names + "\n")
+        return _SignTemplate(
+            self._wire_url(parsed, parsed.query), tuple(sent), tuple(segments), signed_names
+        )
 
     def sign(
         self,
@@ -422,60 +561,102 @@ class Signer:
         is given. ``body`` is hashed (bytes, or str as UTF-8; None is empty), or pass
         ``UNSIGNED_PAYLOAD`` or a precomputed hex ``payload_sha256``.
         """
-        method = _check_method(method)
-        parsed = _parse_url(url)
-        if parsed.query and "X-Amz-Signature" in _query_names(parsed.query):
-            raise InvalidRequestError(
-                "url already carries X-Amz-Signature (it is presigned); sign the URL without "
-                "the X-Amz-* parameters"
-            )
-        pairs = _header_pairs(headers)
+        return self._sign(method, url, headers, body, payload_sha256, timestamp, None)
+
+    def sign_many(
+        self,
+        requests: Iterable[tuple[str, str, Headers, Body]],
+        *,
+        timestamp: Timestamp = None,
+    ) -> list[SignedRequest]:
+        """Sign many ``(method, url, headers, body)`` requests, in input order.
+
+        The timestamp is resolved once, before the first request: every request is signed
+        for the same instant (with ``timestamp=None``, the clock is read once per batch).
+        Each result equals ``sign(method, url, headers, body, timestamp=...)`` with that
+        instant. An invalid request raises InvalidRequestError naming its position.
+        """
         amz_date, _ = resolve_timestamp(timestamp)
+        sign = self._sign
+        results: list[SignedRequest] = []
+        for index, request in enumerate(requests):
+            if not isinstance(request, tuple) or len(request) != 4:
+                raise InvalidRequestError(
+                    f"requests[{index}] must be a (method, url, headers, body) tuple, "
+                    f"not {type(request).__name__}"
+                )
+            method, url, headers, body = request
+            try:
+                results.append(sign(method, url, headers, body, None, None, amz_date))
+            except InvalidRequestError as exc:
+                raise InvalidRequestError(f"requests[{index}]: {exc}") from exc
+        return results
+
+    def _sign(
+        self,
+        method: str,
+        url: str,
+        headers: Headers,
+        body: Body,
+        payload_sha256: str | None,
+        timestamp: Timestamp,
+        amz_date: str | None,
+    ) -> SignedRequest:
+        """sign(), given ``timestamp`` or else an already resolved ``amz_date``."""
+        method = _check_method(method)
+        twin = _core.IMPLEMENTATION
+        cache_key = _template_key(twin, url, headers)
+        template = None if cache_key is None else self._templates.get(cache_key)
+        if template is None:
+            # A cached template vouches for its URL and headers; anything else is checked,
+            # in the same order as always, so the first problem found is the one reported.
+            parsed = _parse_url_cached(url)
+            if parsed.query and "X-Amz-Signature" in _query_names(parsed.query):
+                raise InvalidRequestError(
+                    "url already carries X-Amz-Signature (it is presigned); sign the URL "
+                    "without the X-Amz-* parameters"
+                )
+            pairs = _header_pairs(headers)
+        if amz_date is None:
+            amz_date, _ = resolve_timestamp(timestamp)
         payload_hash = _payload_hash(body, payload_sha256)
-        settings = self._settings
-        token = self._credentials.session_token
+        if template is None:
+            template = self._sign_template(parsed, pairs)
+            if cache_key is not None:
+                templates = self._templates
+                if len(templates) >= _TEMPLATE_CACHE_SIZE:
+                    templates.clear()
+                templates[cache_key] = template
 
-        signed, has_host = self._signed_headers(pairs, parsed)
-        added: list[tuple[str, str]] = []
-        if token is not None:
-            added.append(("X-Amz-Security-Token", token))
-            if settings.session_token_mode == "include":
-                signed.append(("x-amz-security-token", token))
-        added.append(("X-Amz-Date", amz_date))
-        signed.append(("x-amz-date", amz_date))
-        if settings.add_content_sha256_header:
-            added.append(("X-Amz-Content-SHA256", payload_hash))
-            signed.append(("x-amz-content-sha256", payload_hash))
-
-        block, signed_names = _core.canonical_headers(signed)
-        canonical_request = "\n".join(
-            (
-                method,
-                _core.canonical_path(
-                    parsed.path, settings.double_uri_encode, settings.normalize_path
-                ),
-                _core.canonical_query(parsed.query),
-                block,
-                signed_names,
-                payload_hash,
+        day = self._day_of(amz_date, twin)
+        wire_url, sent, segments, signed_names = template
+        if self._settings.add_content_sha256_header:
+            head, middle, tail = segments
+            canonical_request = "".join(
+                (method, head, payload_hash, middle, amz_date, tail, payload_hash)
             )
-        )
-        scope = self._scope(amz_date)
-        string_to_sign, signature = self._signature(amz_date, scope, canonical_request)
+            added: tuple[tuple[str, str], ...] = (
+                ("X-Amz-Date", amz_date),
+                ("X-Amz-Content-SHA256", payload_hash),
+            )
+        else:
+            head, tail = segments
+            canonical_request = "".join((method, head, amz_date, tail, payload_hash))
+            added = (("X-Amz-Date", amz_date),)
+        string_to_sign = _core.string_to_sign(amz_date, day.scope, canonical_request)
+        signature = day.key.sign(string_to_sign)
         authorization = (
-            f"{ALGORITHM} Credential={self._credentials.access_key_id}/{scope}, "
+            f"{ALGORITHM} Credential={day.credential}, "
             f"SignedHeaders={signed_names}, Signature={signature}"
         )
-        sent = ([] if has_host else [("Host", parsed.host)]) + pairs + added
-        sent.append(("Authorization", authorization))
         return SignedRequest(
             method,
-            self._wire_url(parsed, parsed.query),
-            tuple(sent),
+            wire_url,
+            sent + added + (("Authorization", authorization),),
             signature,
             canonical_request,
             string_to_sign,
-            token,
+            self._credentials.session_token,
         )
 
     def presign(
@@ -496,8 +677,52 @@ class Signer:
         must send them unchanged. The payload hash is that of ``body``/``payload_sha256``
         when given, else UNSIGNED-PAYLOAD (S3 rules) or the empty-body hash.
         """
+        return self._presign(method, url, expires, headers, body, payload_sha256, timestamp, None)
+
+    def presign_many(
+        self,
+        method: str,
+        urls: Iterable[str],
+        *,
+        expires: int = 3600,
+        headers: Headers = None,
+        timestamp: Timestamp = None,
+    ) -> list[PresignedRequest]:
+        """Presign ``method`` for many URLs, in input order, with the same headers.
+
+        The timestamp is resolved once, before the first URL: every URL is presigned for
+        the same instant (with ``timestamp=None``, the clock is read once per batch). Each
+        result equals ``presign(method, url, expires=..., headers=..., timestamp=...)``
+        with that instant. The arguments are checked even when ``urls`` is empty; an
+        invalid URL raises InvalidRequestError naming its position.
+        """
+        resolved = resolve_timestamp(timestamp)
+        _check_method(method)
+        _check_expires(expires, self._settings.max_expires)
+        _header_pairs(headers)
+        presign = self._presign
+        results: list[PresignedRequest] = []
+        for index, url in enumerate(urls):
+            try:
+                results.append(presign(method, url, expires, headers, None, None, None, resolved))
+            except InvalidRequestError as exc:
+                raise InvalidRequestError(f"urls[{index}]: {exc}") from exc
+        return results
+
+    def _presign(
+        self,
+        method: str,
+        url: str,
+        expires: int,
+        headers: Headers,
+        body: Body,
+        payload_sha256: str | None,
+        timestamp: Timestamp,
+        resolved: tuple[str, datetime] | None,
+    ) -> PresignedRequest:
+        """presign(), given ``timestamp`` or else its already ``resolved`` form."""
         method = _check_method(method)
-        parsed = _parse_url(url)
+        parsed = _parse_url_cached(url)
         settings = self._settings
         expires = _check_expires(expires, settings.max_expires)
         if parsed.query:
@@ -508,7 +733,7 @@ class Signer:
                     "X-Amz-* signing parameters"
                 )
         pairs = _header_pairs(headers)
-        amz_date, signing_time = resolve_timestamp(timestamp)
+        amz_date, signing_time = resolve_timestamp(timestamp) if resolved is None else resolved
         if body is not None or payload_sha256 is not None:
             payload_hash = _payload_hash(body, payload_sha256)
         elif settings.presign_unsigned_payload:
@@ -519,7 +744,7 @@ class Signer:
 
         signed, _ = self._signed_headers(pairs, parsed)
         block, signed_names = _core.canonical_headers(signed)
-        scope = self._scope(amz_date)
+        scope = self._scope(amz_date[:8])
         parameters = [
             ("X-Amz-Algorithm", ALGORITHM),
             ("X-Amz-Credential", self._credentials.access_key_id + "/" + scope),
@@ -541,7 +766,9 @@ class Signer:
                 payload_hash,
             )
         )
-        string_to_sign, signature = self._signature(amz_date, scope, canonical_request)
+        string_to_sign = _core.string_to_sign(amz_date, scope, canonical_request)
+        # The key last: a secret it cannot derive from is reported after request errors.
+        signature = self._day_of(amz_date, _core.IMPLEMENTATION).key.sign(string_to_sign)
         parameters.append(("X-Amz-Signature", signature))
         if token is not None and settings.session_token_mode == "append_after_signing":
             parameters.append(("X-Amz-Security-Token", token))
