@@ -16,11 +16,14 @@ Timestamp = datetime | str | None
 # with the clock within one second, then costs a comparison instead of a parse.
 _last_clock: tuple[int, str, datetime] | None = None  # (whole seconds, X-Amz-Date, UTC)
 _last_string: tuple[str, datetime] | None = None  # (X-Amz-Date, UTC)
+# Aware datetimes compare equal exactly when they are the same instant, whatever their
+# zones, so an equal one has the same UTC form.
+_last_datetime: tuple[datetime, str, datetime] | None = None  # (given, X-Amz-Date, UTC)
 
 
 def resolve_timestamp(timestamp: Timestamp) -> tuple[str, datetime]:
     """Return (X-Amz-Date text, the same instant as an aware UTC datetime)."""
-    global _last_clock, _last_string
+    global _last_clock, _last_datetime, _last_string
     if timestamp is None:
         seconds = int(time.time())
         clock = _last_clock
@@ -43,13 +46,19 @@ def resolve_timestamp(timestamp: Timestamp) -> tuple[str, datetime]:
             _last_string = (timestamp, parsed)
         return timestamp, parsed
     if isinstance(timestamp, datetime):
+        last = _last_datetime
+        if last is not None and type(timestamp) is datetime and last[0] == timestamp:
+            return last[1], last[2]
         if timestamp.utcoffset() is None:
             raise InvalidRequestError(
                 "timestamp is a naive datetime; pass an aware one such as "
                 "datetime.now(timezone.utc), or a 'YYYYMMDDTHHMMSSZ' string"
             )
         utc = timestamp.astimezone(timezone.utc).replace(microsecond=0)
-        return utc.strftime("%Y%m%dT%H%M%SZ"), utc
+        amz_date = utc.strftime("%Y%m%dT%H%M%SZ")
+        if type(timestamp) is datetime:
+            _last_datetime = (timestamp, amz_date, utc)
+        return amz_date, utc
     raise InvalidRequestError(
         f"timestamp must be an aware datetime, a 'YYYYMMDDTHHMMSSZ' string or None, "
         f"not {type(timestamp).__name__}"
