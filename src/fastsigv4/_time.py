@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from .errors import InvalidRequestError
 
-__all__ = ["Timestamp", "resolve_timestamp"]
+__all__ = ["Timestamp", "parse_amz_date", "resolve_timestamp"]
 
 Timestamp = datetime | str | None
 
@@ -36,7 +36,7 @@ def resolve_timestamp(timestamp: Timestamp) -> tuple[str, datetime]:
         cached = _last_string
         if cached is not None and type(timestamp) is str and cached[0] == timestamp:
             return cached
-        parsed = _parse_amz_date(timestamp)
+        parsed = parse_amz_date(timestamp)
         if parsed is None:
             raise InvalidRequestError(
                 f"timestamp {timestamp!r} is not a valid 'YYYYMMDDTHHMMSSZ' UTC time "
@@ -65,7 +65,7 @@ def resolve_timestamp(timestamp: Timestamp) -> tuple[str, datetime]:
     )
 
 
-def _parse_amz_date(text: str) -> datetime | None:
+def parse_amz_date(text: str) -> datetime | None:
     """The UTC instant of 'YYYYMMDDTHHMMSSZ' (ASCII digits, a real date and time), else None.
 
     The fixed-width fields make this equal to strptime with that format, at a fraction
