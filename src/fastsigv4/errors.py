@@ -18,6 +18,7 @@ __all__ = [
     "AuthorizationHeaderMalformedError",
     "AuthorizationQueryParametersError",
     "ContentSHA256MismatchError",
+    "CredentialExpiryWarning",
     "IncompleteSignatureError",
     "InvalidAccessKeyIdError",
     "InvalidRequestError",
@@ -39,6 +40,13 @@ class SigV4Error(Exception):
 
 class InvalidRequestError(SigV4Error, ValueError):
     """The request, settings or credentials cannot be signed as given."""
+
+
+class CredentialExpiryWarning(UserWarning):
+    """A presigned URL outlives the temporary credentials it was signed with.
+
+    AWS refuses the URL once the credentials expire, whatever its X-Amz-Expires says.
+    """
 
 
 class VerificationError(SigV4Error):

@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
+from datetime import datetime, timedelta
 from itertools import chain, islice
 from typing import Literal
 
@@ -29,11 +30,14 @@ from .errors import InvalidRequestError
 from .settings import S3_SETTINGS
 from .signer import (
     ALGORITHM,
+    CredentialExpiryPolicy,
     _check_credentials,
     _check_expires,
+    _check_expiry_policy,
     _check_method,
     _check_scope_part,
     _parse_url,
+    presign_lifetime,
 )
 
 __all__ = ["Addressing", "S3Presigner"]
@@ -163,7 +167,9 @@ class S3Presigner:
     (``amazonaws.com.cn`` for ``cn-`` regions). With ``endpoint`` (for S3-compatible
     servers, e.g. ``"http://127.0.0.1:9000"``) "auto" means path style on it.
     ``timestamp`` fixes the signing time; by default the current time is read on
-    every call (one timestamp per batch).
+    every call (one timestamp per batch). ``on_credential_expiry`` says what happens
+    when temporary credentials expire before the URLs would ("warn", "clamp" or
+    "raise", as for ``Signer``).
     """
 
     __slots__ = (
@@ -173,6 +179,7 @@ class S3Presigner:
         "_host",
         "_kernel_cache",
         "_method",
+        "_on_credential_expiry",
         "_path_prefix",
         "_region",
         "_timestamp",
@@ -190,8 +197,10 @@ class S3Presigner:
         method: str = "GET",
         expires: int = 3600,
         timestamp: Timestamp = None,
+        on_credential_expiry: CredentialExpiryPolicy = "warn",
     ) -> None:
         self._credentials = _check_credentials(credentials)
+        self._on_credential_expiry = _check_expiry_policy(on_credential_expiry)
         self._region = _check_scope_part("region", region)
         if not isinstance(bucket, str) or not bucket or "/" in bucket:
             raise InvalidRequestError(f"bucket {bucket!r} must be a non-empty str without '/'")
@@ -257,19 +266,31 @@ class S3Presigner:
             f"access_key_id={self._credentials.access_key_id!r})"
         )
 
+    def effective_expires_at(self, timestamp: Timestamp = None) -> datetime:
+        """When URLs presigned at ``timestamp`` (default: the presigner's, or now) stop
+        working: the signing time plus ``expires``, or the credentials' expiration when
+        that comes first."""
+        _, signing_time = resolve_timestamp(self._timestamp if timestamp is None else timestamp)
+        expires_at = signing_time + timedelta(seconds=self._expires)
+        expiration = self._credentials.expiration
+        return expires_at if expiration is None else min(expires_at, expiration)
+
     def _kernel(self) -> _core.PresignKernel:
-        amz_date, _ = resolve_timestamp(self._timestamp)
+        amz_date, signing_time = resolve_timestamp(self._timestamp)
         cached = self._kernel_cache
         if cached is not None and cached[0] == amz_date:
             return cached[1]
         credentials = self._credentials
+        expires, _ = presign_lifetime(
+            signing_time, self._expires, credentials, self._on_credential_expiry
+        )
         date = amz_date[:8]
         scope = date + "/" + self._region + "/s3/aws4_request"
         parameters = [
             ("X-Amz-Algorithm", ALGORITHM),
             ("X-Amz-Credential", credentials.access_key_id + "/" + scope),
             ("X-Amz-Date", amz_date),
-            ("X-Amz-Expires", str(self._expires)),
+            ("X-Amz-Expires", str(expires)),
             ("X-Amz-SignedHeaders", "host"),
         ]
         if credentials.session_token is not None:

@@ -10,16 +10,17 @@ from __future__ import annotations
 import enum
 import functools
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Final, Literal, NamedTuple
 from urllib.parse import unquote
 
 from . import _core
 from ._time import Timestamp, resolve_timestamp
 from .credentials import Credentials
-from .errors import InvalidRequestError
+from .errors import CredentialExpiryWarning, InvalidRequestError
 from .settings import SigningSettings, settings_for_service
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "EMPTY_SHA256",
     "UNSIGNED_PAYLOAD",
     "Body",
+    "CredentialExpiryPolicy",
     "Headers",
     "PresignedRequest",
     "SignedRequest",
@@ -48,6 +50,7 @@ UNSIGNED_PAYLOAD: Final = _Payload.UNSIGNED_PAYLOAD
 """Pass as ``body`` to sign ``UNSIGNED-PAYLOAD`` instead of a body hash."""
 
 Body = bytes | bytearray | memoryview | str | None | Literal[_Payload.UNSIGNED_PAYLOAD]
+CredentialExpiryPolicy = Literal["warn", "clamp", "raise"]
 Headers = Mapping[str, str] | Sequence[tuple[str, str]] | None
 
 # Payload hash values other than a hex digest that a request may carry.
@@ -128,16 +131,21 @@ class SignedRequest:
 
 @dataclass(frozen=True, slots=True)
 class PresignedRequest:
-    """A presigned request: ``url`` works until ``expires_at`` when sent with ``headers``.
+    """A presigned request: ``url`` works until ``effective_expires_at`` when sent with
+    ``headers``.
 
-    ``headers`` are the signed headers (besides Host) that the client must send with
-    exactly these values, such as a Content-Type signed into a presigned PUT.
+    ``expires_at`` is the signing time plus X-Amz-Expires; ``effective_expires_at`` is
+    the earlier of that and the credentials' expiration, after which AWS refuses the
+    URL whatever X-Amz-Expires says. ``headers`` are the signed headers (besides Host)
+    that the client must send with exactly these values, such as a Content-Type signed
+    into a presigned PUT.
     """
 
     method: str
     url: str
     headers: tuple[tuple[str, str], ...]
     expires_at: datetime
+    effective_expires_at: datetime
     signature: str
     canonical_request: str
     string_to_sign: str
@@ -147,7 +155,8 @@ class PresignedRequest:
         return (
             f"PresignedRequest(method={self.method!r}, "
             f"url={_redact(self.url, self._session_token)!r}, headers={self.headers!r}, "
-            f"expires_at={self.expires_at!r}, signature={self.signature!r})"
+            f"expires_at={self.expires_at!r}, effective_expires_at={self.effective_expires_at!r}, "
+            f"signature={self.signature!r})"
         )
 
 
@@ -260,6 +269,66 @@ def _check_expires(expires: int, max_expires: int) -> int:
             "servers that allow longer)"
         )
     return expires
+
+
+_EXPIRY_POLICIES = ("warn", "clamp", "raise")
+
+
+def _check_expiry_policy(policy: CredentialExpiryPolicy) -> CredentialExpiryPolicy:
+    if policy not in _EXPIRY_POLICIES:
+        raise InvalidRequestError(
+            f"on_credential_expiry must be one of {_EXPIRY_POLICIES}, not {policy!r}"
+        )
+    return policy
+
+
+def presign_lifetime(
+    signing_time: datetime,
+    expires: int,
+    credentials: Credentials,
+    policy: CredentialExpiryPolicy,
+) -> tuple[int, datetime]:
+    """(X-Amz-Expires to sign, when the URL really stops working) under ``policy``.
+
+    A URL dies when its credentials expire, whatever X-Amz-Expires says. When they
+    expire first: "warn" signs as asked and warns (CredentialExpiryWarning), "clamp"
+    signs X-Amz-Expires down to the credentials' remaining whole seconds, "raise"
+    refuses. Credentials already expired at the signing time are refused under every
+    policy: such a URL never works.
+    """
+    expires_at = signing_time + timedelta(seconds=expires)
+    expiration = credentials.expiration
+    if expiration is None or expiration >= expires_at:
+        return expires, expires_at
+    remaining = int((expiration - signing_time).total_seconds())
+    expiration_text = expiration.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if remaining < 1:
+        raise InvalidRequestError(
+            f"the credentials expired at {expiration_text}, before the signing time "
+            f"{signing_time:%Y-%m-%dT%H:%M:%SZ}: a URL presigned with them never works; "
+            "refresh the credentials first"
+        )
+    lifetime = (
+        f"the credentials expire at {expiration_text}, {remaining} s after the signing "
+        f"time, before expires={expires} s runs out"
+    )
+    if policy == "raise":
+        raise InvalidRequestError(
+            f"{lifetime}; pass expires <= {remaining}, refresh the credentials first, or "
+            "use on_credential_expiry='clamp'"
+        )
+    if policy == "clamp":
+        return remaining, signing_time + timedelta(seconds=remaining)
+    warnings.warn(
+        CredentialExpiryWarning(
+            f"{lifetime}: the presigned URL stops working at {expiration_text}. Temporary "
+            "credentials last hours (instance profiles up to 6 h, STS up to 36 h); sign "
+            "long-lived URLs with an IAM user's keys (up to 7 days), or pass "
+            "on_credential_expiry='clamp' to sign the time that is left"
+        ),
+        stacklevel=4,
+    )
+    return expires, expiration
 
 
 def _header_pairs(headers: Headers) -> list[tuple[str, str]]:
@@ -410,12 +479,22 @@ class Signer:
 
     ``settings`` defaults to the service's preset: S3 rules for ``s3``,
     ``s3-object-lambda``, ``s3-outposts`` and ``s3express``, default rules otherwise.
+    ``on_credential_expiry`` says what presign does when the credentials expire before
+    the URL would ("warn", "clamp" or "raise"; see ``presign_lifetime``).
     A Signer can be shared between threads: its only mutable state is two caches (the
     signing key of the current day; what repeated URL and header lists canonicalize
     to), whose entries are immutable and replaced or added in single atomic steps.
     """
 
-    __slots__ = ("_credentials", "_day", "_region", "_service", "_settings", "_templates")
+    __slots__ = (
+        "_credentials",
+        "_day",
+        "_on_credential_expiry",
+        "_region",
+        "_service",
+        "_settings",
+        "_templates",
+    )
 
     def __init__(
         self,
@@ -424,6 +503,7 @@ class Signer:
         service: str,
         *,
         settings: SigningSettings | None = None,
+        on_credential_expiry: CredentialExpiryPolicy = "warn",
     ) -> None:
         self._credentials = _check_credentials(credentials)
         self._region = _check_scope_part("region", region)
@@ -435,6 +515,7 @@ class Signer:
         self._settings = settings
         self._day: _Day | None = None
         self._templates: dict[_TemplateKey, _SignTemplate] = {}
+        self._on_credential_expiry = _check_expiry_policy(on_credential_expiry)
 
     @property
     def credentials(self) -> Credentials:
@@ -454,11 +535,27 @@ class Signer:
 
     # Pickles and copies carry the configuration only: the caches start empty (and a
     # compiled signing key cannot be pickled).
-    def __getstate__(self) -> tuple[Credentials, str, str, SigningSettings]:
-        return self._credentials, self._region, self._service, self._settings
+    def __getstate__(
+        self,
+    ) -> tuple[Credentials, str, str, SigningSettings, CredentialExpiryPolicy]:
+        return (
+            self._credentials,
+            self._region,
+            self._service,
+            self._settings,
+            self._on_credential_expiry,
+        )
 
-    def __setstate__(self, state: tuple[Credentials, str, str, SigningSettings]) -> None:
-        self._credentials, self._region, self._service, self._settings = state
+    def __setstate__(
+        self, state: tuple[Credentials, str, str, SigningSettings, CredentialExpiryPolicy]
+    ) -> None:
+        (
+            self._credentials,
+            self._region,
+            self._service,
+            self._settings,
+            self._on_credential_expiry,
+        ) = state
         self._day = None
         self._templates = {}
 
@@ -734,6 +831,9 @@ class Signer:
                 )
         pairs = _header_pairs(headers)
         amz_date, signing_time = resolve_timestamp(timestamp) if resolved is None else resolved
+        expires, effective_expires_at = presign_lifetime(
+            signing_time, expires, self._credentials, self._on_credential_expiry
+        )
         if body is not None or payload_sha256 is not None:
             payload_hash = _payload_hash(body, payload_sha256)
         elif settings.presign_unsigned_payload:
@@ -789,6 +889,7 @@ class Signer:
             self._wire_url(parsed, query),
             to_send,
             signing_time + timedelta(seconds=expires),
+            effective_expires_at,
             signature,
             canonical_request,
             string_to_sign,
