@@ -8,7 +8,25 @@ from __future__ import annotations
 
 from . import _core
 from .credentials import Credentials
-from .errors import InvalidRequestError, SigV4Error
+from .errors import (
+    AccessDeniedError,
+    AuthorizationHeaderMalformedError,
+    AuthorizationQueryParametersError,
+    ContentSHA256MismatchError,
+    CredentialExpiryWarning,
+    IncompleteSignatureError,
+    InvalidAccessKeyIdError,
+    InvalidRequestError,
+    InvalidTokenError,
+    MalformedRequestError,
+    MissingAuthenticationTokenError,
+    RequestLimitExceededError,
+    RequestTimeTooSkewedError,
+    SignatureDoesNotMatchError,
+    SigV4Error,
+    UnsupportedSignatureError,
+    VerificationError,
+)
 from .s3 import S3Presigner
 from .settings import (
     DEFAULT_EXCLUDED_HEADERS,
@@ -17,26 +35,63 @@ from .settings import (
     SigningSettings,
     settings_for_service,
 )
-from .signer import EMPTY_SHA256, UNSIGNED_PAYLOAD, PresignedRequest, SignedRequest, Signer
+from .signer import (
+    EMPTY_SHA256,
+    UNSIGNED_PAYLOAD,
+    CredentialExpiryPolicy,
+    PresignedRequest,
+    SignedRequest,
+    Signer,
+)
+from .verifier import (
+    DEFAULT_LIMITS,
+    RequestLimits,
+    RequestSignature,
+    VerifiedRequest,
+    Verifier,
+    inspect_request,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_EXCLUDED_HEADERS",
+    "DEFAULT_LIMITS",
     "DEFAULT_SETTINGS",
     "EMPTY_SHA256",
     "IMPLEMENTATION",
     "S3_SETTINGS",
     "UNSIGNED_PAYLOAD",
+    "AccessDeniedError",
+    "AuthorizationHeaderMalformedError",
+    "AuthorizationQueryParametersError",
+    "ContentSHA256MismatchError",
+    "CredentialExpiryPolicy",
+    "CredentialExpiryWarning",
     "Credentials",
+    "IncompleteSignatureError",
+    "InvalidAccessKeyIdError",
     "InvalidRequestError",
+    "InvalidTokenError",
+    "MalformedRequestError",
+    "MissingAuthenticationTokenError",
     "PresignedRequest",
+    "RequestLimitExceededError",
+    "RequestLimits",
+    "RequestSignature",
+    "RequestTimeTooSkewedError",
     "S3Presigner",
     "SigV4Error",
+    "SignatureDoesNotMatchError",
     "SignedRequest",
     "Signer",
     "SigningSettings",
+    "UnsupportedSignatureError",
+    "VerificationError",
+    "VerifiedRequest",
+    "Verifier",
     "clear_signing_key_cache",
+    "inspect_request",
     "settings_for_service",
 ]
 

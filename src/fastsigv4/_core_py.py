@@ -52,11 +52,14 @@ def utf8_bytes(text: str, what: str) -> bytes:
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise InvalidRequestError(
-            f"{what} contains a lone surrogate (U+{ord(text[exc.start]):04X}) at index "
-            f"{exc.start}, which has no UTF-8 form; pass valid Unicode text (if it came "
-            "from bytes, decode them with errors='strict')"
-        ) from None
+        index = exc.start
+    # Raised outside the except block: the UnicodeEncodeError, which holds the whole
+    # text (a secret, perhaps), must not ride along as __context__.
+    raise InvalidRequestError(
+        f"{what} contains a lone surrogate (U+{ord(text[index]):04X}) at index "
+        f"{index}, which has no UTF-8 form; pass valid Unicode text (if it came "
+        "from bytes, decode them with errors='strict')"
+    )
 
 
 def uri_encode(value: str, keep_slash: bool = False) -> str:
