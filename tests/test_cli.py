@@ -16,6 +16,8 @@ def test_demo_presigns_and_verifies(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert exit_code == 0
     assert "presigned 3,000 URLs" in out
+    assert "verified 3,000 URLs with fastsigv4.Verifier" in out
+    assert "all valid" in out
     assert "verified 200 sampled URLs" in out
     assert "all identical" in out
     assert f"(core: {implementation})" in out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import _core
 from .credentials import Credentials
+from .diagnose import CAUSES, Cause, Diagnosis, LineDifference, diagnose
 from .errors import (
     AccessDeniedError,
     AuthorizationHeaderMalformedError,
@@ -27,6 +28,7 @@ from .errors import (
     UnsupportedSignatureError,
     VerificationError,
 )
+from .http_message import HttpRequest, parse_http_request
 from .s3 import S3Presigner
 from .settings import (
     DEFAULT_EXCLUDED_HEADERS,
@@ -55,6 +57,7 @@ from .verifier import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "CAUSES",
     "DEFAULT_EXCLUDED_HEADERS",
     "DEFAULT_LIMITS",
     "DEFAULT_SETTINGS",
@@ -65,14 +68,18 @@ __all__ = [
     "AccessDeniedError",
     "AuthorizationHeaderMalformedError",
     "AuthorizationQueryParametersError",
+    "Cause",
     "ContentSHA256MismatchError",
     "CredentialExpiryPolicy",
     "CredentialExpiryWarning",
     "Credentials",
+    "Diagnosis",
+    "HttpRequest",
     "IncompleteSignatureError",
     "InvalidAccessKeyIdError",
     "InvalidRequestError",
     "InvalidTokenError",
+    "LineDifference",
     "MalformedRequestError",
     "MissingAuthenticationTokenError",
     "PresignedRequest",
@@ -91,7 +98,9 @@ __all__ = [
     "VerifiedRequest",
     "Verifier",
     "clear_signing_key_cache",
+    "diagnose",
     "inspect_request",
+    "parse_http_request",
     "settings_for_service",
 ]
 
