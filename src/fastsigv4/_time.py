@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from .errors import InvalidRequestError
 
-__all__ = ["Timestamp", "parse_amz_date", "resolve_timestamp"]
+__all__ = ["Timestamp", "amz_date_text", "parse_amz_date", "resolve_timestamp"]
 
 Timestamp = datetime | str | None
 
@@ -29,7 +29,7 @@ def resolve_timestamp(timestamp: Timestamp) -> tuple[str, datetime]:
         clock = _last_clock
         if clock is None or clock[0] != seconds:
             now = datetime.fromtimestamp(seconds, timezone.utc)
-            clock = _last_clock = (seconds, now.strftime("%Y%m%dT%H%M%SZ"), now)
+            clock = _last_clock = (seconds, amz_date_text(now), now)
         return clock[1], clock[2]
     if isinstance(timestamp, str):
         # Only an exact str is cached: a subclass is returned as itself, as it always was.
@@ -54,14 +54,30 @@ def resolve_timestamp(timestamp: Timestamp) -> tuple[str, datetime]:
                 "timestamp is a naive datetime; pass an aware one such as "
                 "datetime.now(timezone.utc), or a 'YYYYMMDDTHHMMSSZ' string"
             )
-        utc = timestamp.astimezone(timezone.utc).replace(microsecond=0)
-        amz_date = utc.strftime("%Y%m%dT%H%M%SZ")
+        try:
+            utc = timestamp.astimezone(timezone.utc).replace(microsecond=0)
+        except OverflowError:
+            utc = None
+        if utc is None:
+            raise InvalidRequestError(
+                f"timestamp {timestamp!r} is outside the years 1 to 9999 once converted to UTC"
+            )
+        amz_date = amz_date_text(utc)
         if type(timestamp) is datetime:
             _last_datetime = (timestamp, amz_date, utc)
         return amz_date, utc
     raise InvalidRequestError(
         f"timestamp must be an aware datetime, a 'YYYYMMDDTHHMMSSZ' string or None, "
         f"not {type(timestamp).__name__}"
+    )
+
+
+def amz_date_text(instant: datetime) -> str:
+    """'YYYYMMDDTHHMMSSZ' of a UTC datetime, the year always four digits (strftime's %Y
+    is not zero-padded before year 1000 on every platform)."""
+    return (
+        f"{instant.year:04d}{instant.month:02d}{instant.day:02d}"
+        f"T{instant.hour:02d}{instant.minute:02d}{instant.second:02d}Z"
     )
 
 

@@ -11,7 +11,11 @@ __all__ = ["Credentials"]
 
 # Characters that would break the `Credential=AKID/date/region/service/aws4_request`
 # field of the Authorization header for every server that parses it.
-_ACCESS_KEY_FORBIDDEN = frozenset("/,= \t\r\n")
+_ACCESS_KEY_FORBIDDEN = frozenset("/,=")
+
+
+def _visible_ascii(text: str) -> bool:
+    return text.isascii() and text.isprintable() and " " not in text
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +35,11 @@ class Credentials:
         if not isinstance(self.access_key_id, str) or not self.access_key_id:
             raise InvalidRequestError("access_key_id must be a non-empty str")
         bad = _ACCESS_KEY_FORBIDDEN.intersection(self.access_key_id)
-        if bad or not self.access_key_id.isprintable():
+        if bad or not _visible_ascii(self.access_key_id):
             raise InvalidRequestError(
-                "access_key_id contains whitespace, a control character or one of '/,=', "
-                "which cannot be carried in the Credential field; check that the access "
-                "key id was copied without surrounding text"
+                "access_key_id contains whitespace, a control or non-ASCII character or one "
+                "of '/,=', which cannot be carried in the Credential field; check that the "
+                "access key id was copied without surrounding text"
             )
         if not isinstance(self.secret_access_key, str) or not self.secret_access_key:
             raise InvalidRequestError("secret_access_key must be a non-empty str")
@@ -44,6 +48,12 @@ class Credentials:
         ):
             raise InvalidRequestError(
                 "session_token must be a non-empty str or None (pass None when there is no token)"
+            )
+        if self.session_token is not None and not _visible_ascii(self.session_token):
+            raise InvalidRequestError(
+                "session_token contains whitespace, a control or non-ASCII character, which "
+                "cannot be sent in the X-Amz-Security-Token header; check that the token was "
+                "copied whole and without surrounding text"
             )
         if self.expiration is not None and (
             not isinstance(self.expiration, datetime) or self.expiration.utcoffset() is None

@@ -66,7 +66,8 @@ _SPECIAL_PAYLOAD_HASHES = frozenset(
 )
 _HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_SCOPE_PART = re.compile(r"[^\s/]+")
+# Visible ASCII but '/': the scope is sent in the Authorization header and query.
+_SCOPE_PART = re.compile(r"[!-.0-~]+")
 _URL_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
 # Valid uppercase method names, accepted without the token check.
@@ -209,7 +210,7 @@ def _parse_url(url: str) -> _Url:
             f"url host {host!r} is empty or not ASCII; use the IDNA (punycode) form of the host"
         )
     if port:
-        if not port.isdigit() or not 0 < int(port) < 65536:
+        if not (port.isascii() and port.isdigit() and len(port) <= 5 and 0 < int(port) < 65536):
             raise InvalidRequestError(f"url port {port!r} is not a number from 1 to 65535")
         port = str(int(port))  # clients send ':080' as ':80' (or drop it): sign what they send
     host = host.lower()
@@ -237,8 +238,8 @@ def _query_names(query: str) -> set[str]:
 def _check_scope_part(name: str, value: str) -> str:
     if not isinstance(value, str) or not _SCOPE_PART.fullmatch(value):
         raise InvalidRequestError(
-            f"{name} {value!r} must be a non-empty str without '/' or whitespace "
-            f"(e.g. 'us-east-1' for a region, 's3' for a service)"
+            f"{name} {value!r} must be a non-empty str of visible ASCII characters without "
+            f"'/' (e.g. 'us-east-1' for a region, 's3' for a service)"
         )
     return value
 
@@ -296,7 +297,15 @@ def presign_lifetime(
     refuses. Credentials already expired at the signing time are refused under every
     policy: such a URL never works.
     """
-    expires_at = signing_time + timedelta(seconds=expires)
+    try:
+        expires_at = signing_time + timedelta(seconds=expires)
+    except OverflowError:
+        expires_at = None
+    if expires_at is None:
+        raise InvalidRequestError(
+            f"a URL signed at {signing_time:%Y-%m-%dT%H:%M:%S}Z for {expires} s would expire "
+            "after the year 9999; sign with a real time"
+        )
     expiration = credentials.expiration
     if expiration is None or expiration >= expires_at:
         return expires, expires_at
@@ -335,7 +344,7 @@ def _header_pairs(headers: Headers) -> list[tuple[str, str]]:
     if headers is None:
         return []
     items = headers.items() if isinstance(headers, Mapping) else headers
-    if isinstance(items, (str, bytes)):
+    if isinstance(items, (str, bytes)) or not hasattr(items, "__iter__"):
         raise InvalidRequestError("headers must be a mapping or a sequence of (name, value) pairs")
     pairs: list[tuple[str, str]] = []
     for item in items:

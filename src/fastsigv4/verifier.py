@@ -22,7 +22,7 @@ from typing import Literal, NamedTuple
 from urllib.parse import unquote
 
 from . import _core
-from ._time import parse_amz_date
+from ._time import amz_date_text, parse_amz_date
 from .credentials import Credentials
 from .errors import (
     AccessDeniedError,
@@ -44,6 +44,7 @@ from .errors import (
 from .settings import SigningSettings, settings_for_service
 from .signer import (
     _HEX_SHA256,
+    _SCOPE_PART,
     _SPECIAL_PAYLOAD_HASHES,
     _TOKEN,
     ALGORITHM,
@@ -204,7 +205,7 @@ def _received_headers(headers: ReceivedHeaders, limits: RequestLimits) -> dict[s
     if headers is None:
         return received
     items = headers.items() if isinstance(headers, Mapping) else headers
-    if isinstance(items, (str, bytes)):
+    if isinstance(items, (str, bytes)) or not hasattr(items, "__iter__"):
         raise MalformedRequestError(
             "headers must be a mapping or a sequence of (name, value) pairs"
         )
@@ -264,6 +265,9 @@ def _parse_credential(credential: str, auth_type: AuthType) -> tuple[str, str, s
     if len(parts) != 5 or not all(parts):
         raise malformed(f'{where}; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".')
     access_key_id, date, region, service, terminal = parts
+    for what, part in (("region", region), ("service", service)):
+        if not _SCOPE_PART.fullmatch(part):
+            raise malformed(f"{where}; the {what} {part!r:.40} is not visible ASCII.")
     if terminal != "aws4_request":
         raise malformed(
             f"{where}; incorrect terminal {terminal!r}. This endpoint uses 'aws4_request'."
@@ -348,8 +352,14 @@ def _amz_date_of(
                     f"AWS authentication requires a valid Date or x-amz-date header; "
                     f"Date {http_date!r:.40} is not an RFC 7231 date"
                 )
-            instant = instant.astimezone(timezone.utc)
-            return instant.strftime("%Y%m%dT%H%M%SZ"), instant
+            try:
+                instant = instant.astimezone(timezone.utc)
+            except OverflowError:
+                raise AccessDeniedError(
+                    f"AWS authentication requires a valid Date or x-amz-date header; "
+                    f"Date {http_date!r:.40} is outside the years 1 to 9999 in UTC"
+                ) from None
+            return amz_date_text(instant), instant
         text = amz.strip()
     instant = parse_amz_date(text)
     if instant is None:
@@ -621,10 +631,6 @@ def inspect_request(
     )
 
 
-def _utc_text(instant: datetime) -> str:
-    return instant.strftime("%Y%m%dT%H%M%SZ")
-
-
 def _allowed(values: Collection[str] | None, what: str) -> frozenset[str] | None:
     if values is None:
         return None
@@ -799,15 +805,15 @@ class Verifier:
         if claim.expires is None:
             if abs(now - seconds) <= skew:
                 return None
-            now_text = _utc_text(datetime.fromtimestamp(int(now), timezone.utc))
+            now_text = amz_date_text(datetime.fromtimestamp(int(now), timezone.utc))
             minutes = f"{skew // 60} min." if skew % 60 == 0 else f"{skew} s"
             if now > seconds:
-                bound = _utc_text(datetime.fromtimestamp(int(now) - skew, timezone.utc))
+                bound = amz_date_text(datetime.fromtimestamp(int(now) - skew, timezone.utc))
                 raise RequestTimeTooSkewedError(
                     f"Signature expired: {claim.amz_date} is now earlier than {bound} "
                     f"({now_text} - {minutes})"
                 )
-            bound = _utc_text(datetime.fromtimestamp(int(now) + skew, timezone.utc))
+            bound = amz_date_text(datetime.fromtimestamp(int(now) + skew, timezone.utc))
             raise RequestTimeTooSkewedError(
                 f"Signature not yet current: {claim.amz_date} is still later than {bound} "
                 f"({now_text} + {minutes})"
@@ -821,19 +827,24 @@ class Verifier:
                 if self._max_expires == 604800
                 else f"X-Amz-Expires must be at most {self._max_expires} seconds"
             )
-        expires_at = signed_at + timedelta(seconds=expires)
+        server_time = amz_date_text(datetime.fromtimestamp(int(now), timezone.utc))
         if now > seconds + expires:
+            expired_at = amz_date_text(signed_at + timedelta(seconds=expires))
             raise AccessDeniedError(
-                f"Request has expired: X-Amz-Expires {expires}, Expires "
-                f"{_utc_text(expires_at)}, ServerTime "
-                f"{_utc_text(datetime.fromtimestamp(int(now), timezone.utc))}"
+                f"Request has expired: X-Amz-Expires {expires}, Expires {expired_at}, "
+                f"ServerTime {server_time}"
             )
         if seconds - now > skew:
             raise AccessDeniedError(
                 f"Request is not yet valid: X-Amz-Date {claim.amz_date} is more than {skew} s "
-                f"after ServerTime {_utc_text(datetime.fromtimestamp(int(now), timezone.utc))}"
+                f"after ServerTime {server_time}"
             )
-        return expires_at
+        try:
+            return signed_at + timedelta(seconds=expires)
+        except OverflowError:
+            raise AuthorizationQueryParametersError(
+                "X-Amz-Date plus X-Amz-Expires is past the year 9999"
+            ) from None
 
     def _secret(self, claim: _Claim, now: float) -> tuple[str, str | None]:
         """(secret, the session token it requires) of the claim's access key."""
