@@ -11,6 +11,7 @@ import copy
 import dataclasses
 import hashlib
 import hmac
+import pickle
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
@@ -1281,6 +1282,30 @@ def assert_self_consistent_region(result: PresignedRequest, region: str) -> None
 
 def test_presigner_bucket_property() -> None:
     assert presigner("my.bucket").bucket == "my.bucket"
+
+
+def test_signed_request_is_an_ordinary_signed_request() -> None:
+    # sign() builds its result without SignedRequest.__init__: it must not be told apart.
+    signer = Signer(CREDS_TOKEN, REGION, "logs")
+    signed = signer.sign("POST", "https://h.example/", {"X-A": "1"}, b"{}", timestamp=AMZ_DATE)
+    rebuilt = SignedRequest(
+        **{field.name: getattr(signed, field.name) for field in dataclasses.fields(signed)}
+    )
+    assert type(signed) is SignedRequest
+    assert signed == rebuilt
+    assert hash(signed) == hash(rebuilt)
+    assert repr(signed) == repr(rebuilt)
+    assert dataclasses.astuple(signed) == dataclasses.astuple(rebuilt)
+    assert dataclasses.replace(signed) == signed
+    assert copy.copy(signed) == signed
+    assert copy.deepcopy(signed) == signed
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        assert pickle.loads(pickle.dumps(signed, protocol)) == signed
+    for result in (signed, rebuilt):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            result.signature = "0" * 64  # type: ignore[misc]
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            del result.signature  # type: ignore[misc]
 
 
 def test_results_are_frozen() -> None:

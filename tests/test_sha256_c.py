@@ -136,3 +136,58 @@ def test_sha256_c_paths_agree(selftest_exe: Path) -> None:
     assert default["stream"] == portable["stream"], (
         f"{default['implementation']} and portable SHA-256 disagree on the same inputs"
     )
+
+
+# --- the compiled twin's choice, seen from Python -----------------------------------
+
+_PORTABLE_TWIN_CHECK = """
+import hashlib
+from fastsigv4 import _core_c, _core_py
+assert _core_c.SHA256_IMPLEMENTATION == "portable", _core_c.SHA256_IMPLEMENTATION
+segments = ("\\n/\\n\\nhost:h\\nx-amz-date:", "\\n\\nhost;x-amz-date\\n")
+for size in (0, 64, 127, 128, 129, 1024, 4096, 100_000):
+    body = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    assert _core_c.sha256_hex(body) == hashlib.sha256(body).hexdigest(), size
+    args = ("POST", segments, "20240601T000000Z", body, "s/c/o/pe", "AK/s/c/o/pe", "host", ())
+    compiled = _core_c.sign_request(_core_c.SigningKey(b"k"), *args)
+    assert compiled == _core_py.sign_request(_core_py.SigningKey(b"k"), *args), size
+print("ok")
+"""
+
+
+def test_twins_report_their_sha256_implementation() -> None:
+    from fastsigv4 import _core, _core_py
+
+    assert _core_py.SHA256_IMPLEMENTATION == "hashlib"
+    with _core.using(_core_py):
+        assert _core.SHA256_IMPLEMENTATION == "hashlib"
+    compiled = _core.compiled_twin()
+    if compiled is None:
+        pytest.skip("compiled twin not built")
+    with _core.using(compiled):
+        assert _core.SHA256_IMPLEMENTATION == compiled.SHA256_IMPLEMENTATION
+    has_sha_ni = _cpu_has_sha_ni()
+    if os.environ.get(PORTABLE_ENV, "") not in ("", "0") or has_sha_ni is False:
+        assert compiled.SHA256_IMPLEMENTATION == "portable"
+    elif has_sha_ni:
+        assert compiled.SHA256_IMPLEMENTATION == "sha-ni"
+    else:
+        assert compiled.SHA256_IMPLEMENTATION in ("sha-ni", "portable")
+
+
+def test_forced_portable_twin_hashes_bodies_like_hashlib() -> None:
+    """With the portable compression, large bodies go to hashlib: same results."""
+    from fastsigv4 import _core
+
+    if _core.compiled_twin() is None:
+        pytest.skip("compiled twin not built")
+    run = subprocess.run(
+        [sys.executable, "-c", _PORTABLE_TWIN_CHECK],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, PORTABLE_ENV: "1"},
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.strip() == "ok"

@@ -483,3 +483,185 @@ def test_presign_many_default_chunks(parts: tuple[str, ...]) -> None:
         bad = list(keys)
         bad[position] = rng.choice(["", None, "\ud800"])
         assert_same(partial(pure.presign_many, bad), partial(compiled.presign_many, bad))
+
+
+# --- header signing: sign_request and template_key ----------------------------------
+
+
+class Text(str):
+    """A str subclass: off the compiled fast paths, handled by the pure twin."""
+
+
+def typed(value: object) -> object:
+    """value with the type of every str and tuple in it spelled out, for comparisons."""
+    if isinstance(value, tuple):
+        return (type(value), tuple(typed(item) for item in value))
+    return (type(value), value)
+
+
+def assert_sign_request_agrees(secret: bytes, *args: object) -> None:
+    """Both twins' sign_request(their SigningKey(secret), *args) agree, down to types."""
+    pure_twin: Any = _core_py  # some calls are ill-typed on purpose
+    expected = outcome(lambda: typed(pure_twin.sign_request(_core_py.SigningKey(secret), *args)))
+    actual = outcome(lambda: typed(_core_c.sign_request(_core_c.SigningKey(secret), *args)))
+    assert actual == expected
+
+
+# Canonical-request segments as Signer builds them, with 2 (X-Amz-Date) or 3
+# (X-Amz-Content-SHA256, X-Amz-Date) per-request values between them.
+SEGMENTS_2 = ("\n/\n\nhost:h.example\nx-amz-date:", "\n\nhost;x-amz-date\n")
+SEGMENTS_3 = (
+    "\n/k\n\nhost:h.example\nx-amz-content-sha256:",
+    "\nx-amz-date:",
+    "\n\nhost;x-amz-content-sha256;x-amz-date\n",
+)
+SENT = (("Host", "h.example"), ("X-Amz-Security-Token", "tok"))
+BODIES = st.one_of(
+    st.binary(max_size=600),
+    # Past 2 KiB the compiled twin hashes without the GIL.
+    st.builds(bytes.__mul__, st.binary(min_size=1, max_size=64), st.integers(32, 300)),
+)
+PAYLOADS = st.one_of(
+    BODIES, TEXT, st.sampled_from(["UNSIGNED-PAYLOAD", "e3b0c442" * 8]), st.builds(Text, TEXT)
+)
+SIGN_SEGMENTS = st.one_of(
+    st.sampled_from([SEGMENTS_2, SEGMENTS_3]),
+    st.lists(TEXT, min_size=2, max_size=3).map(tuple),
+    st.lists(TEXT, max_size=4).map(tuple),  # 0, 1 or 4 segments: the pure twin's error
+    st.lists(TEXT, min_size=2, max_size=3),  # a list
+    st.tuples(TEXT, st.builds(Text, TEXT)),
+)
+SIGN_HEADERS = st.one_of(
+    st.just(SENT),
+    st.just(()),
+    st.lists(st.tuples(NAMES, VALUES), max_size=4).map(tuple),
+    st.tuples(st.tuples(st.builds(Text, TEXT), TEXT)),
+)
+
+
+@PROPERTY
+@given(
+    secret=st.binary(max_size=100),
+    method=st.one_of(st.sampled_from(["GET", "POST", "PUT"]), TEXT),
+    segments=SIGN_SEGMENTS,
+    amz_date=st.one_of(st.just("20240601T000000Z"), TEXT),
+    payload=PAYLOADS,
+    scope=st.one_of(st.just("20240601/us-east-1/logs/aws4_request"), TEXT),
+    credential=st.one_of(st.just("AKID/20240601/us-east-1/logs/aws4_request"), TEXT),
+    signed_names=st.one_of(st.just("host;x-amz-date"), TEXT),
+    headers=SIGN_HEADERS,
+)
+def test_sign_request(
+    secret: bytes,
+    method: str,
+    segments: Sequence[str],
+    amz_date: str,
+    payload: bytes | str,
+    scope: str,
+    credential: str,
+    signed_names: str,
+    headers: tuple[tuple[str, str], ...],
+) -> None:
+    assert_sign_request_agrees(
+        secret, method, segments, amz_date, payload, scope, credential, signed_names, headers
+    )
+
+
+@pytest.mark.parametrize("size", [0, 55, 56, 64, 127, 128, 1024, 2047, 2048, 100_000])
+@pytest.mark.parametrize("segments", [SEGMENTS_2, SEGMENTS_3], ids=["2-segments", "3-segments"])
+def test_sign_request_body_sizes(size: int, segments: tuple[str, ...]) -> None:
+    # Around the SHA-256 block and padding edges, hashlib's threshold (used without
+    # SHA-NI) and the size from which the body is hashed without the GIL.
+    body = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    args = ("POST", segments, "20240601T000000Z", body, "s/c/o/pe", "AK/s/c/o/pe", "host", SENT)
+    assert_sign_request_agrees(b"key", *args)
+    headers, signature, canonical_request, string_to_sign = _core_c.sign_request(
+        _core_c.SigningKey(b"key"), *args
+    )
+    assert canonical_request.endswith("\n" + _core_py.sha256_hex(body))
+    assert _core_py.SigningKey(b"key").sign(string_to_sign) == signature
+    assert headers[-1] == (
+        "Authorization",
+        f"AWS4-HMAC-SHA256 Credential=AK/s/c/o/pe, SignedHeaders=host, Signature={signature}",
+    )
+
+
+@pytest.mark.parametrize("bad", BAD_VALUES)
+@pytest.mark.parametrize("position", range(9))
+def test_sign_request_wrong_types(bad: object, position: int) -> None:
+    args: list[object] = [
+        "POST",
+        SEGMENTS_2,
+        "20240601T000000Z",
+        b"{}",
+        "s/c/o/pe",
+        "AK/s/c/o/pe",
+        "host",
+        SENT,
+    ]
+    if position == 0:
+        pure_twin: Any = _core_py
+        assert_same(
+            lambda: pure_twin.sign_request(bad, *args),
+            lambda: _core_c.sign_request(bad, *args),
+        )
+        return
+    args[position - 1] = bad
+    assert_sign_request_agrees(b"key", *args)
+
+
+def test_sign_request_with_the_other_twins_key() -> None:
+    # A key the compiled fast path does not take goes to the pure twin, which signs
+    # with the key's own sign() method.
+    args = ("POST", SEGMENTS_2, "20240601T000000Z", b"{}", "s/c/o/pe", "AK/s/c/o/pe", "host", ())
+    expected = _core_py.sign_request(_core_py.SigningKey(b"key"), *args)
+    pure_key: Any = _core_py.SigningKey(b"key")
+    assert _core_c.sign_request(pure_key, *args) == expected
+    assert _core_py.sign_request(_core_c.SigningKey(b"key"), *args) == expected
+
+
+TEMPLATE_HEADERS = st.one_of(
+    st.none(),
+    st.dictionaries(NAMES, VALUES, max_size=4),
+    st.lists(st.tuples(NAMES, VALUES), max_size=4),
+    st.lists(st.tuples(NAMES, VALUES), max_size=4).map(tuple),
+    st.lists(
+        st.one_of(
+            st.tuples(NAMES, VALUES),
+            st.tuples(st.builds(Text, NAMES), VALUES),
+            st.tuples(NAMES, st.builds(Text, VALUES)),
+            st.tuples(NAMES),
+            st.tuples(NAMES, VALUES, VALUES),
+            st.lists(NAMES, min_size=2, max_size=2),
+            st.just("ab"),
+        ),
+        max_size=4,
+    ),
+    st.dictionaries(st.builds(Text, NAMES), VALUES, max_size=2),
+    st.dictionaries(NAMES, st.builds(Text, VALUES), max_size=2),
+    st.sampled_from([{}, [], (), "ab", b"ab", 1, iter([("a", "b")])]),
+)
+
+
+@PROPERTY
+@given(
+    url=st.one_of(TEXT, st.builds(Text, TEXT), st.sampled_from([None, 1, b"u"])),
+    headers=TEMPLATE_HEADERS,
+)
+def test_template_key(url: object, headers: object) -> None:
+    expected = outcome(lambda: typed(_core_py.template_key("t", url, headers)))
+    actual = outcome(lambda: typed(_core_c.template_key("t", url, headers)))
+    assert actual == expected
+
+
+def test_template_key_examples() -> None:
+    pairs = [("Content-Type", "text/plain"), ("X-A", "1")]
+    for twin in (_core_py, _core_c):
+        expected = ("t", "https://h/", "Content-Type", "text/plain", "X-A", "1")
+        assert twin.template_key("t", "https://h/", dict(pairs)) == expected
+        assert twin.template_key("t", "https://h/", pairs) == expected
+        assert twin.template_key("t", "https://h/", tuple(pairs)) == expected
+        assert twin.template_key("t", "https://h/", None) == ("t", "https://h/")
+        assert twin.template_key("t", "https://h/", {"X-A": Text("1")}) is None
+        assert twin.template_key("t", Text("https://h/"), None) is None
+        assert twin.template_key("t", "https://h/", iter(pairs)) is None

@@ -16,14 +16,17 @@ from types import ModuleType
 from . import _core_py
 from ._core_py import (
     IMPLEMENTATION,
+    SHA256_IMPLEMENTATION,
     PresignKernel,
     SigningKey,
     canonical_headers,
     canonical_path,
     canonical_query,
     sha256_hex,
+    sign_request,
     signing_key,
     string_to_sign,
+    template_key,
     trimall,
     uri_encode,
 )
@@ -31,6 +34,7 @@ from ._core_py import (
 __all__ = [
     "IMPLEMENTATION",
     "NO_EXTENSIONS",
+    "SHA256_IMPLEMENTATION",
     "TWIN_NAMES",
     "PresignKernel",
     "SigningKey",
@@ -40,8 +44,10 @@ __all__ = [
     "clear_signing_key_cache",
     "compiled_twin",
     "sha256_hex",
+    "sign_request",
     "signing_key",
     "string_to_sign",
+    "template_key",
     "trimall",
     "uri_encode",
     "use",
@@ -51,14 +57,17 @@ __all__ = [
 # The names both twins export; ``use`` rebinds exactly these.
 TWIN_NAMES = (
     "IMPLEMENTATION",
+    "SHA256_IMPLEMENTATION",
     "PresignKernel",
     "SigningKey",
     "canonical_headers",
     "canonical_path",
     "canonical_query",
     "sha256_hex",
+    "sign_request",
     "signing_key",
     "string_to_sign",
+    "template_key",
     "trimall",
     "uri_encode",
 )

@@ -3,6 +3,7 @@ from collections.abc import Iterable, Sequence
 from typing import Final
 
 IMPLEMENTATION: Final[str]
+SHA256_IMPLEMENTATION: Final[str]
 
 def uri_encode(value: str, keep_slash: bool = False) -> str: ...
 def canonical_path(path: str, double_encode: bool, normalize: bool) -> str: ...
@@ -20,6 +21,18 @@ def signing_key(
     access_key_id: str, secret_access_key: str, date: str, region: str, service: str
 ) -> SigningKey: ...
 def clear_signing_key_cache() -> None: ...
+def template_key(twin: str, url: object, headers: object) -> tuple[str, ...] | None: ...
+def sign_request(
+    key: SigningKey,
+    method: str,
+    segments: Sequence[str],
+    amz_date: str,
+    payload: bytes | str,
+    scope: str,
+    credential: str,
+    signed_names: str,
+    headers: tuple[tuple[str, str], ...],
+) -> tuple[tuple[tuple[str, str], ...], str, str, str]: ...
 
 class PresignKernel:
     def __init__(

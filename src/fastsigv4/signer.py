@@ -97,6 +97,9 @@ _PRESIGN_PARAMETERS = frozenset(
 )
 
 
+_new_object = object.__new__
+
+
 def _redact(text: str, secret: str | None) -> str:
     if not secret:
         return text
@@ -128,6 +131,25 @@ class SignedRequest:
             f"url={_redact(self.url, self._session_token)!r}, headers={headers!r}, "
             f"signature={self.signature!r})"
         )
+
+
+class _SignedRequestSlots:
+    """SignedRequest's slots without the frozen dataclass: how sign() builds its result.
+
+    sign() fills one in, then assigns it the class SignedRequest, which Python allows
+    because the layouts are the same. The result equals SignedRequest(...) (which has no
+    __post_init__) without the frozen __setattr__ call per field that is most of the
+    cost of building one.
+    """
+
+    __slots__ = SignedRequest.__slots__
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    signature: str
+    canonical_request: str
+    string_to_sign: str
+    _session_token: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,7 +441,7 @@ def _utf8_body(body: str) -> bytes:
 # header lists in use are back after one miss each.
 _TEMPLATE_CACHE_SIZE = 128
 
-_TemplateKey = tuple[str, str, tuple[tuple[str, str], ...]]
+_TemplateKey = tuple[str, ...]  # _core.template_key
 
 
 class _Day(NamedTuple):
@@ -444,31 +466,6 @@ class _SignTemplate(NamedTuple):
     sent: tuple[tuple[str, str], ...]  # headers sent ahead of X-Amz-Date
     segments: tuple[str, ...]
     signed_names: str
-
-
-def _template_key(twin: str, url: str, headers: Headers) -> _TemplateKey | None:
-    """The cache key of sign()'s URL and headers, or None when they cannot be cached.
-
-    An equal key must mean an identical result, so only exact str values qualify (a str
-    subclass may behave differently), from a dict, a list or tuple of pairs, or None.
-    """
-    if type(url) is not str:
-        return None
-    if headers is None:
-        pairs: tuple[tuple[str, str], ...] = ()
-    elif type(headers) is dict:
-        pairs = tuple(headers.items())
-    elif type(headers) is list or type(headers) is tuple:
-        pairs = tuple(headers)
-        for pair in pairs:
-            if type(pair) is not tuple or len(pair) != 2:
-                return None
-    else:
-        return None
-    for name, value in pairs:
-        if type(name) is not str or type(value) is not str:
-            return None
-    return twin, url, pairs
 
 
 def _cut_line(block: str, line: str) -> tuple[str, str]:
@@ -667,7 +664,52 @@ class Signer:
         is given. ``body`` is hashed (bytes, or str as UTF-8; None is empty), or pass
         ``UNSIGNED_PAYLOAD`` or a precomputed hex ``payload_sha256``.
         """
-        return self._sign(method, url, headers, body, payload_sha256, timestamp, None)
+        if type(method) is not str or method not in _COMMON_METHODS:
+            method = _check_method(method)
+        twin = _core.IMPLEMENTATION
+        cache_key = _core.template_key(twin, url, headers)
+        template = None if cache_key is None else self._templates.get(cache_key)
+        if template is None:
+            # A cached template vouches for its URL and headers; anything else is checked,
+            # in the same order as always, so the first problem found is the one reported.
+            parsed = _parse_url_cached(url)
+            if parsed.query and "X-Amz-Signature" in _query_names(parsed.query):
+                raise InvalidRequestError(
+                    "url already carries X-Amz-Signature (it is presigned); sign the URL "
+                    "without the X-Amz-* parameters"
+                )
+            pairs = _header_pairs(headers)
+        amz_date, _ = resolve_timestamp(timestamp)
+        if payload_sha256 is None and type(body) is bytes:
+            payload: bytes | str = body  # the common case: sign_request hashes it
+        else:
+            payload = _payload_hash(body, payload_sha256)
+        if template is None:
+            template = self._sign_template(parsed, pairs)
+            if cache_key is not None:
+                templates = self._templates
+                if len(templates) >= _TEMPLATE_CACHE_SIZE:
+                    templates.clear()
+                templates[cache_key] = template
+
+        day = self._day  # _day_of(amz_date, twin), skipping the call when it is current
+        if day is None or day[1] != twin or day[0] != amz_date[:8]:
+            day = self._day_of(amz_date, twin)
+        _, _, scope, credential, key = day
+        wire_url, sent, segments, signed_names = template
+        headers_out, signature, canonical_request, string_to_sign = _core.sign_request(
+            key, method, segments, amz_date, payload, scope, credential, signed_names, sent
+        )
+        result = _new_object(_SignedRequestSlots)
+        result.method = method
+        result.url = wire_url
+        result.headers = headers_out
+        result.signature = signature
+        result.canonical_request = canonical_request
+        result.string_to_sign = string_to_sign
+        result._session_token = self._credentials.session_token
+        result.__class__ = SignedRequest  # type: ignore[assignment]
+        return result  # type: ignore[return-value]
 
     def sign_many(
         self,
@@ -682,8 +724,10 @@ class Signer:
         Each result equals ``sign(method, url, headers, body, timestamp=...)`` with that
         instant. An invalid request raises InvalidRequestError naming its position.
         """
+        # The resolved X-Amz-Date is a valid timestamp= of its own, resolved again per
+        # request from resolve_timestamp's one-entry cache.
         amz_date, _ = resolve_timestamp(timestamp)
-        sign = self._sign
+        sign = self.sign
         results: list[SignedRequest] = []
         for index, request in enumerate(requests):
             if not isinstance(request, tuple) or len(request) != 4:
@@ -693,77 +737,10 @@ class Signer:
                 )
             method, url, headers, body = request
             try:
-                results.append(sign(method, url, headers, body, None, None, amz_date))
+                results.append(sign(method, url, headers, body, timestamp=amz_date))
             except InvalidRequestError as exc:
                 raise InvalidRequestError(f"requests[{index}]: {exc}") from exc
         return results
-
-    def _sign(
-        self,
-        method: str,
-        url: str,
-        headers: Headers,
-        body: Body,
-        payload_sha256: str | None,
-        timestamp: Timestamp,
-        amz_date: str | None,
-    ) -> SignedRequest:
-        """sign(), given ``timestamp`` or else an already resolved ``amz_date``."""
-        method = _check_method(method)
-        twin = _core.IMPLEMENTATION
-        cache_key = _template_key(twin, url, headers)
-        template = None if cache_key is None else self._templates.get(cache_key)
-        if template is None:
-            # A cached template vouches for its URL and headers; anything else is checked,
-            # in the same order as always, so the first problem found is the one reported.
-            parsed = _parse_url_cached(url)
-            if parsed.query and "X-Amz-Signature" in _query_names(parsed.query):
-                raise InvalidRequestError(
-                    "url already carries X-Amz-Signature (it is presigned); sign the URL "
-                    "without the X-Amz-* parameters"
-                )
-            pairs = _header_pairs(headers)
-        if amz_date is None:
-            amz_date, _ = resolve_timestamp(timestamp)
-        payload_hash = _payload_hash(body, payload_sha256)
-        if template is None:
-            template = self._sign_template(parsed, pairs)
-            if cache_key is not None:
-                templates = self._templates
-                if len(templates) >= _TEMPLATE_CACHE_SIZE:
-                    templates.clear()
-                templates[cache_key] = template
-
-        day = self._day_of(amz_date, twin)
-        wire_url, sent, segments, signed_names = template
-        if self._settings.add_content_sha256_header:
-            head, middle, tail = segments
-            canonical_request = "".join(
-                (method, head, payload_hash, middle, amz_date, tail, payload_hash)
-            )
-            added: tuple[tuple[str, str], ...] = (
-                ("X-Amz-Date", amz_date),
-                ("X-Amz-Content-SHA256", payload_hash),
-            )
-        else:
-            head, tail = segments
-            canonical_request = "".join((method, head, amz_date, tail, payload_hash))
-            added = (("X-Amz-Date", amz_date),)
-        string_to_sign = _core.string_to_sign(amz_date, day.scope, canonical_request)
-        signature = day.key.sign(string_to_sign)
-        authorization = (
-            f"{ALGORITHM} Credential={day.credential}, "
-            f"SignedHeaders={signed_names}, Signature={signature}"
-        )
-        return SignedRequest(
-            method,
-            wire_url,
-            sent + added + (("Authorization", authorization),),
-            signature,
-            canonical_request,
-            string_to_sign,
-            self._credentials.session_token,
-        )
 
     def presign(
         self,
