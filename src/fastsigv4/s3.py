@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import chain, islice
 from typing import Literal
 
@@ -37,6 +37,7 @@ from .signer import (
     _check_method,
     _check_scope_part,
     _parse_url,
+    expiry_time,
     presign_lifetime,
 )
 
@@ -271,7 +272,7 @@ class S3Presigner:
         working: the signing time plus ``expires``, or the credentials' expiration when
         that comes first."""
         _, signing_time = resolve_timestamp(self._timestamp if timestamp is None else timestamp)
-        expires_at = signing_time + timedelta(seconds=self._expires)
+        expires_at = expiry_time(signing_time, self._expires)
         expiration = self._credentials.expiration
         return expires_at if expiration is None else min(expires_at, expiration)
 

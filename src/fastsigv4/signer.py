@@ -305,6 +305,18 @@ def _check_expiry_policy(policy: CredentialExpiryPolicy) -> CredentialExpiryPoli
     return policy
 
 
+def expiry_time(signing_time: datetime, expires: int) -> datetime:
+    """``signing_time`` plus ``expires`` seconds; past the year 9999 an InvalidRequestError."""
+    try:
+        return signing_time + timedelta(seconds=expires)
+    except OverflowError:
+        pass
+    raise InvalidRequestError(
+        f"a URL signed at {signing_time:%Y-%m-%dT%H:%M:%S}Z for {expires} s would expire "
+        "after the year 9999; sign with a real time"
+    )
+
+
 def presign_lifetime(
     signing_time: datetime,
     expires: int,
@@ -319,15 +331,7 @@ def presign_lifetime(
     refuses. Credentials already expired at the signing time are refused under every
     policy: such a URL never works.
     """
-    try:
-        expires_at = signing_time + timedelta(seconds=expires)
-    except OverflowError:
-        expires_at = None
-    if expires_at is None:
-        raise InvalidRequestError(
-            f"a URL signed at {signing_time:%Y-%m-%dT%H:%M:%S}Z for {expires} s would expire "
-            "after the year 9999; sign with a real time"
-        )
+    expires_at = expiry_time(signing_time, expires)
     expiration = credentials.expiration
     if expiration is None or expiration >= expires_at:
         return expires, expires_at
