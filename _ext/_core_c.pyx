@@ -1192,9 +1192,22 @@ cdef str _sorted_query(Buf *pairs, Buf *enc):
     cdef uint8_t *d
     if not count:
         return ""
+    cdef Pair pair
+    cdef Py_ssize_t j
     for i in range(count):
         ps[i].base = enc.p
-    qsort(ps, count, sizeof(Pair), _cmp_pairs)
+    if count <= 16:
+        # Insertion sort: a presigned query has a handful of parameters, and qsort's
+        # set-up and indirect calls cost more than the sorting.
+        for i in range(1, count):
+            pair = ps[i]
+            j = i
+            while j and _cmp_pairs(&ps[j - 1], &pair) > 0:
+                ps[j] = ps[j - 1]
+                j -= 1
+            ps[j] = pair
+    else:
+        qsort(ps, count, sizeof(Pair), _cmp_pairs)
     result = PyUnicode_New(enc.n + 2 * count - 1, 127)
     d = <uint8_t *>PyUnicode_DATA(result)
     for i in range(count):

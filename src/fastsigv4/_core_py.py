@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
+import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
@@ -49,6 +51,8 @@ _CANONICAL_TEXT = (
     r"[A-Za-z0-9\-._~]*)*"
 )
 _CANONICAL_TOKEN = re.compile(_CANONICAL_TEXT)
+_NAME_VALUE = operator.itemgetter(0, 2)  # of str.partition's (name, "=", value)
+_EQUALS = itertools.repeat("=")
 # A query whose every name and value is such text (empty pieces allowed).
 _CANONICAL_QUERY = re.compile(
     f"{_CANONICAL_TEXT}(?:={_CANONICAL_TEXT})?(?:&{_CANONICAL_TEXT}(?:={_CANONICAL_TEXT})?)*"
@@ -154,11 +158,9 @@ def canonical_query(query: str, extra: Sequence[tuple[str, str]] = ()) -> str:
     """
     pairs: list[tuple[str, str]] = []
     if query and _CANONICAL_QUERY.fullmatch(query):
-        # Every name and value is canonical already (the usual case): no requoting.
-        for token in query.split("&"):
-            if token:
-                key, _, value = token.partition("=")
-                pairs.append((key, value))
+        # Every name and value is canonical already (the usual case): no requoting, and
+        # (name, value) split off each non-empty token at C speed.
+        pairs = list(map(_NAME_VALUE, map(str.partition, filter(None, query.split("&")), _EQUALS)))
     elif query:
         for token in query.split("&"):
             if token:
@@ -172,7 +174,7 @@ def canonical_query(query: str, extra: Sequence[tuple[str, str]] = ()) -> str:
     for key, value in extra:
         pairs.append((uri_encode(key), uri_encode(value)))
     pairs.sort()
-    return "&".join([key + "=" + value for key, value in pairs])
+    return "&".join(map("=".join, pairs))
 
 
 def trimall(name: str, value: str) -> str:
