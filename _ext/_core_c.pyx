@@ -17,7 +17,7 @@ from cpython.object cimport PyObject
 from cpython.sequence cimport PySequence_Fast_GET_ITEM
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE, PyTuple_New, PyTuple_SET_ITEM
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_DecodeUTF8, PyUnicode_GET_LENGTH, PyUnicode_New
-from libc.stdint cimport uint8_t
+from libc.stdint cimport uint8_t, uint64_t
 from libc.stdlib cimport free, malloc, qsort, realloc
 from libc.string cimport memchr, memcmp, memcpy, memset
 
@@ -1183,3 +1183,501 @@ cdef class PresignKernel:
 
     def __repr__(self):
         return f"<PresignKernel {self._args[1]!r}>"
+
+
+# ---------------------------------------------------------------------------------------
+# Reading a request as received (the verifier): split_url, presigned_parts and
+# amz_date_seconds. ASCII text is read in place; anything else, and every error, goes to
+# the pure twin, as everywhere in this file.
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object text)
+
+cdef uint8_t _TCHAR[256]    # HTTP token characters (RFC 9110): a URL scheme's
+cdef const char *_PARAMETER[9]
+cdef Py_ssize_t _PARAMETER_N[9]
+
+cdef enum:
+    # Indexes into _PARAMETER: the pure twin's SIGNING_PARAMETERS, then the SigV2 names.
+    SIGNATURE = 5
+    SECURITY_TOKEN = 6
+    SIGNING_COUNT = 7
+    SIGV2_KEY = 7
+    SIGV2_SIGNATURE = 8
+    NAME_MAX = 32           # longer (decoded) names are none of _PARAMETER
+
+cdef void _build_reading_tables() noexcept:
+    cdef int c, i
+    for c in range(256):
+        _TCHAR[c] = _SAFE[c] & UNRESERVED
+    for c in b"!#$%&'*+^`|":
+        _TCHAR[c] = 1
+    _PARAMETER[0] = b"X-Amz-Algorithm"
+    _PARAMETER[1] = b"X-Amz-Credential"
+    _PARAMETER[2] = b"X-Amz-Date"
+    _PARAMETER[3] = b"X-Amz-Expires"
+    _PARAMETER[4] = b"X-Amz-SignedHeaders"
+    _PARAMETER[5] = b"X-Amz-Signature"
+    _PARAMETER[6] = b"X-Amz-Security-Token"
+    _PARAMETER[7] = b"AWSAccessKeyId"
+    _PARAMETER[8] = b"Signature"
+    for i in range(9):
+        _PARAMETER_N[i] = len(<bytes>_PARAMETER[i])
+
+_build_reading_tables()
+
+
+cdef inline uint8_t _lower(uint8_t c) noexcept nogil:
+    return c + 32 if ord("A") <= c <= ord("Z") else c
+
+cdef inline bint _is(const uint8_t *s, Py_ssize_t n, const char *word) noexcept nogil:
+    """s[:n] is word, ignoring ASCII case (word is lowercase)."""
+    cdef Py_ssize_t i
+    for i in range(n):
+        if word[i] == 0 or _lower(s[i]) != <uint8_t>word[i]:
+            return False
+    return word[n] == 0
+
+
+def split_url(url):
+    """(origin, Host header value, path, query) of an absolute URL (see the pure twin)."""
+    cdef const uint8_t *s
+    cdef const uint8_t *hit
+    cdef Py_ssize_t n, i, sep, auth, auth_end, at = -1, host_start, host_end, path_end
+    cdef Py_ssize_t head, size, digits = 0
+    cdef long port = 0, default_port = 0
+    cdef char port_text[8]
+    cdef uint8_t *d
+    cdef str host, origin
+    if type(url) is not str or not PyUnicode_IS_ASCII(url):
+        return _pure().split_url(url)
+    s = <const uint8_t *>PyUnicode_DATA(url)
+    n = PyUnicode_GET_LENGTH(url)
+    if _has_url_control(s, n):
+        return _pure().split_url(url)       # its error for a control character or '#'
+    # The scheme: up to the first "://", an HTTP token starting with a letter.
+    sep = 0
+    while True:
+        hit = <const uint8_t *>memchr(s + sep, ord(":"), n - sep)
+        if hit == NULL:
+            return _pure().split_url(url)
+        sep = hit - s
+        if sep + 2 < n and s[sep + 1] == ord("/") and s[sep + 2] == ord("/"):
+            break
+        sep += 1
+    if sep == 0 or not ord("a") <= (s[0] | 0x20) <= ord("z"):
+        return _pure().split_url(url)
+    for i in range(sep):
+        if not _TCHAR[s[i]]:
+            return _pure().split_url(url)
+    auth = sep + 3
+    auth_end = n
+    for i in range(auth, n):
+        if s[i] == ord("/") or s[i] == ord("?"):
+            auth_end = i
+            break
+        if s[i] == ord("@"):
+            at = i
+        elif s[i] == ord(" "):
+            return _pure().split_url(url)   # whitespace in the host or userinfo: the pure
+                                            # twin tells which (an error, or a userinfo)
+    path_end = auth_end if auth_end < n and s[auth_end] == ord("?") else _find(s, auth_end, n, ord("?"))
+    host_start = at + 1 if at >= 0 else auth
+    host_end = _find(s, host_start, auth_end, ord(":"))
+    if host_end == host_start or s[host_start] == ord("["):
+        return _pure().split_url(url)       # an empty host's error, or an IPv6 literal
+    for i in range(host_end + 1, auth_end):
+        if not ord("0") <= s[i] <= ord("9"):
+            return _pure().split_url(url)
+        port = port * 10 + (s[i] - ord("0"))
+        if port > 65535:
+            return _pure().split_url(url)
+    if host_end + 1 < auth_end:
+        if port == 0:
+            return _pure().split_url(url)
+        if _is(s, sep, b"http") or _is(s, sep, b"ws"):
+            default_port = 80
+        elif _is(s, sep, b"https") or _is(s, sep, b"wss"):
+            default_port = 443
+        if port != default_port:
+            while port:
+                digits += 1
+                port_text[8 - digits] = <char>(ord("0") + port % 10)
+                port //= 10
+    # host[:port], lowercased, then the origin around it.
+    size = host_end - host_start + (digits + 1 if digits else 0)
+    host = PyUnicode_New(size, 127)
+    d = <uint8_t *>PyUnicode_DATA(host)
+    for i in range(host_start, host_end):
+        d[i - host_start] = _lower(s[i])
+    if digits:
+        d[host_end - host_start] = ord(":")
+        memcpy(d + host_end - host_start + 1, port_text + 8 - digits, digits)
+    head = sep + 3 + (at + 1 - auth if at >= 0 else 0)
+    origin = PyUnicode_New(head + size, 127)
+    d = <uint8_t *>PyUnicode_DATA(origin)
+    for i in range(sep):
+        d[i] = _lower(s[i])
+    memcpy(d + sep, s + sep, head - sep)    # "://" and any "userinfo@", as sent
+    memcpy(d + head, PyUnicode_DATA(host), size)
+    return (origin, host, _ascii_str(s + auth_end, path_end - auth_end),
+            _ascii_str(s + path_end + 1, n - path_end - 1) if path_end < n else "")
+
+
+cdef inline bint _has_url_control(const uint8_t *s, Py_ssize_t n) noexcept nogil:
+    """Whether ASCII s[:n] has a control character (0x00-0x1F, 0x7F) or a '#'.
+
+    Eight bytes at a time: a byte b < 0x80 is below 0x20 exactly when (b - 0x20) borrows
+    into its top bit, and equals c exactly when b ^ c is zero.
+    """
+    cdef uint64_t w, low = 0x0101010101010101ULL, high = 0x8080808080808080ULL
+    cdef Py_ssize_t i = 0
+    while i + 8 <= n:
+        memcpy(&w, s + i, 8)
+        if ((w - 0x20 * low) | ((w ^ (0x7F * low)) - low) | ((w ^ (0x23 * low)) - low)) & ~w & high:
+            return True
+        i += 8
+    while i < n:
+        if s[i] < 0x20 or s[i] == 0x7F or s[i] == ord("#"):
+            return True
+        i += 1
+    return False
+
+
+cdef int _parameter(const uint8_t *s, Py_ssize_t n) noexcept nogil:
+    """Index into _PARAMETER of the query name s[:n] (%XX decoded as unquote does), or -1."""
+    cdef uint8_t name[NAME_MAX]
+    cdef Py_ssize_t i = 0, m = 0
+    cdef int k
+    if memchr(s, ord("%"), n) != NULL:
+        while i < n:
+            if m == NAME_MAX:
+                return -1
+            if s[i] == ord("%") and i + 2 < n and _HEX[s[i + 1]] < 16 and _HEX[s[i + 2]] < 16:
+                name[m] = (_HEX[s[i + 1]] << 4) | _HEX[s[i + 2]]
+                i += 3
+            else:
+                name[m] = s[i]
+                i += 1
+            m += 1
+        s = name
+        n = m
+    for k in range(9):
+        if n == _PARAMETER_N[k] and memcmp(s, _PARAMETER[k], n) == 0:
+            return k
+    return -1
+
+
+cdef object _unquoted(const uint8_t *s, Py_ssize_t n):
+    """urllib.parse.unquote of ASCII text: %XX decoded, the bytes read as UTF-8 with
+    errors replaced, a '%' without two hex digits kept."""
+    cdef uint8_t stack[256]
+    cdef Buf out
+    cdef Py_ssize_t i = 0
+    cdef bint ascii = True
+    if memchr(s, ord("%"), n) == NULL:
+        return _ascii_str(s, n)
+    _buf_init(&out, stack, sizeof(stack))
+    try:
+        if _reserve(&out, n, 1) < 0:
+            raise MemoryError()
+        while i < n:
+            if s[i] == ord("%") and i + 2 < n and _HEX[s[i + 1]] < 16 and _HEX[s[i + 2]] < 16:
+                out.p[out.n] = (_HEX[s[i + 1]] << 4) | _HEX[s[i + 2]]
+                ascii = ascii and out.p[out.n] < 0x80
+                i += 3
+            else:
+                out.p[out.n] = s[i]
+                i += 1
+            out.n += 1
+        if ascii:
+            return _ascii_str(out.p, out.n)
+        return PyUnicode_DecodeUTF8(<char *>out.p, out.n, "replace")
+    finally:
+        _buf_free(&out)
+
+
+cdef inline object _value(const uint8_t *q, Py_ssize_t offset, Py_ssize_t n):
+    return None if offset < 0 else _unquoted(q + offset, n)
+
+
+cdef str _sorted_query(Buf *pairs, Buf *enc):
+    """The canonical query of the pairs recorded by _add_pair: sorted, '=' and '&' added."""
+    cdef Py_ssize_t count = pairs.n // <Py_ssize_t>sizeof(Pair), i
+    cdef Pair *ps = <Pair *>pairs.p
+    cdef str result
+    cdef uint8_t *d
+    if not count:
+        return ""
+    cdef Pair pair
+    cdef Py_ssize_t j
+    for i in range(count):
+        ps[i].base = enc.p
+    if count <= 16:
+        # Insertion sort: a presigned query has a handful of parameters, and qsort's
+        # set-up and indirect calls cost more than the sorting.
+        for i in range(1, count):
+            pair = ps[i]
+            j = i
+            while j and _cmp_pairs(&ps[j - 1], &pair) > 0:
+                ps[j] = ps[j - 1]
+                j -= 1
+            ps[j] = pair
+    else:
+        qsort(ps, count, sizeof(Pair), _cmp_pairs)
+    result = PyUnicode_New(enc.n + 2 * count - 1, 127)
+    d = <uint8_t *>PyUnicode_DATA(result)
+    for i in range(count):
+        if i:
+            d[0] = ord("&")
+            d += 1
+        memcpy(d, enc.p + ps[i].ko, ps[i].kn)
+        d += ps[i].kn
+        d[0] = ord("=")
+        memcpy(d + 1, enc.p + ps[i].vo, ps[i].vn)
+        d += 1 + ps[i].vn
+    return result
+
+
+def presigned_parts(query, bint drop_token=False):
+    """One pass over a received query: its signing parameters and canonical query (see
+    the pure twin)."""
+    cdef const uint8_t *q
+    cdef Py_ssize_t qn, start = 0, end, eq, vstart, i
+    cdef Py_ssize_t offset[SIGNING_COUNT]
+    cdef Py_ssize_t size[SIGNING_COUNT]
+    cdef int k, r, sigv2 = 0
+    cdef uint8_t enc_stack[1024]
+    cdef Pair pair_stack[16]
+    cdef Buf enc, pairs
+    if type(query) is not str or not PyUnicode_IS_ASCII(query):
+        return _pure().presigned_parts(query, drop_token)
+    q = <const uint8_t *>PyUnicode_DATA(query)
+    qn = PyUnicode_GET_LENGTH(query)
+    for k in range(SIGNING_COUNT):
+        offset[k] = -1
+    _buf_init(&enc, enc_stack, sizeof(enc_stack))
+    _buf_init(&pairs, pair_stack, sizeof(pair_stack))
+    try:
+        while start < qn:
+            end = _find(q, start, qn, ord("&"))
+            if end > start:
+                eq = _find(q, start, end, ord("="))
+                vstart = eq + 1 if eq < end else end
+                k = _parameter(q + start, eq - start)
+                if k == SIGV2_KEY:
+                    sigv2 |= 1
+                elif k == SIGV2_SIGNATURE:
+                    sigv2 |= 2
+                elif k >= 0:
+                    if offset[k] >= 0:
+                        return _pure().presigned_parts(query, drop_token)  # a duplicate
+                    offset[k] = vstart
+                    size[k] = end - vstart
+                if k != SIGNATURE and not (drop_token and k == SECURITY_TOKEN):
+                    r = _add_pair(&pairs, &enc, q + start, eq - start,
+                                  q + vstart, end - vstart, DECODE_ESCAPES)
+                    if r > 0:
+                        return _pure().presigned_parts(query, drop_token)  # its error
+                    if r < 0:
+                        raise MemoryError()
+            start = end + 1
+        date = _value(q, offset[2], size[2])
+        expires = _value(q, offset[3], size[3])
+        return (_sorted_query(&pairs, &enc), None, None, sigv2 == 3,
+                _value(q, offset[0], size[0]), _value(q, offset[1], size[1]), date, expires,
+                _value(q, offset[4], size[4]), _value(q, offset[5], size[5]),
+                _value(q, offset[6], size[6]),
+                None if date is None else _amz_seconds(<str>date), _expires_number(expires))
+    finally:
+        _buf_free(&enc)
+        _buf_free(&pairs)
+
+
+cdef inline int _number(const uint8_t *s, int n) noexcept nogil:
+    """The decimal number s[:n], or -1 unless it is all ASCII digits."""
+    cdef int value = 0, i
+    for i in range(n):
+        if not ord("0") <= s[i] <= ord("9"):
+            return -1
+        value = value * 10 + (s[i] - ord("0"))
+    return value
+
+
+def amz_date_seconds(text):
+    """POSIX seconds of an X-Amz-Date 'YYYYMMDDTHHMMSSZ', else None (see the pure twin)."""
+    if type(text) is not str:
+        return _pure().amz_date_seconds(text)
+    return _amz_seconds(text)
+
+
+cdef object _expires_number(object text):
+    """X-Amz-Expires as a number: 1 to 15 ASCII digits, else None."""
+    cdef const uint8_t *s
+    cdef Py_ssize_t n, i
+    cdef long long value = 0
+    if text is None or not PyUnicode_IS_ASCII(text):
+        return None
+    n = PyUnicode_GET_LENGTH(text)
+    if not 0 < n < 16:
+        return None
+    s = <const uint8_t *>PyUnicode_DATA(text)
+    for i in range(n):
+        if not ord("0") <= s[i] <= ord("9"):
+            return None
+        value = value * 10 + (s[i] - ord("0"))
+    return value
+
+
+cdef object _amz_seconds(str text):
+    cdef const uint8_t *s
+    cdef int year, month, day, hour, minute, second, days_in_month
+    cdef long long y, era, yoe, doy, doe
+    if not PyUnicode_IS_ASCII(text) or PyUnicode_GET_LENGTH(text) != 16:
+        return None
+    s = <const uint8_t *>PyUnicode_DATA(text)
+    if s[8] != ord("T") or s[15] != ord("Z"):
+        return None
+    year = _number(s, 4)
+    month = _number(s + 4, 2)
+    day = _number(s + 6, 2)
+    hour = _number(s + 9, 2)
+    minute = _number(s + 11, 2)
+    second = _number(s + 13, 2)
+    # The datetime constructor's ranges; a field that is not digits is -1.
+    if year < 1 or not 1 <= month <= 12 or hour < 0 or hour > 23 or minute < 0 or minute > 59:
+        return None
+    if second < 0 or second > 59:
+        return None
+    if month == 2:
+        days_in_month = 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    elif month == 4 or month == 6 or month == 9 or month == 11:
+        days_in_month = 30
+    else:
+        days_in_month = 31
+    if not 1 <= day <= days_in_month:
+        return None
+    # Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+    y = year - (1 if month <= 2 else 0)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (month - 3 if month > 2 else month + 9) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return (era * 146097 + doe - 719468) * 86400 + hour * 3600 + minute * 60 + second
+
+
+def request_to_sign(method, path, bint double_encode, bint normalize, query, headers,
+                    signed_headers, payload_hash, amz_date, scope):
+    """(canonical request, string to sign) of a received request (see the pure twin)."""
+    cdef const uint8_t *p
+    cdef Py_ssize_t n, i, j, count, previous_n = 0
+    cdef const uint8_t *previous = NULL
+    cdef uint8_t stack[2048]
+    cdef uint8_t names_stack[256]
+    cdef Buf out, names
+    cdef uint8_t digest[32]
+    cdef int escapes = PLAIN if double_encode else KEEP_ESCAPES
+    cdef bint ascii = True
+    cdef str canonical, result
+    cdef uint8_t *d
+    cdef Py_ssize_t an, sn
+    cdef int r
+    if not (type(method) is str and type(path) is str and type(query) is str
+            and type(headers) is dict and type(signed_headers) is tuple
+            and type(payload_hash) is str and type(amz_date) is str and type(scope) is str
+            and PyUnicode_IS_ASCII(amz_date) and PyUnicode_IS_ASCII(scope)):
+        return _pure().request_to_sign(method, path, double_encode, normalize, query, headers,
+                                       signed_headers, payload_hash, amz_date, scope)
+    _buf_init(&out, stack, sizeof(stack))
+    _buf_init(&names, names_stack, sizeof(names_stack))
+    try:
+        # method "\n" canonical path "\n" query "\n"
+        p = <const uint8_t *>_utf8(method, &n)
+        if p == NULL or _put(&out, p, n) < 0 or _put(&out, b"\n", 1) < 0:
+            return _fallback(method, path, double_encode, normalize, query, headers,
+                             signed_headers, payload_hash, amz_date, scope)
+        ascii = n == PyUnicode_GET_LENGTH(method)
+        p = <const uint8_t *>_utf8(path, &n)
+        if p == NULL:
+            return _fallback(method, path, double_encode, normalize, query, headers,
+                             signed_headers, payload_hash, amz_date, scope)
+        if not n:
+            p = <const uint8_t *>b"/"
+            n = 1
+        if normalize:
+            canonical = _normalized_path(p, n, escapes)
+            if _put(&out, PyUnicode_DATA(canonical), PyUnicode_GET_LENGTH(canonical)) < 0:
+                raise MemoryError()
+        elif _encode(&out, p, n, PATH_SAFE, escapes) < 0:
+            raise MemoryError()
+        p = <const uint8_t *>_utf8(query, &n)
+        if p == NULL:
+            return _fallback(method, path, double_encode, normalize, query, headers,
+                             signed_headers, payload_hash, amz_date, scope)
+        ascii = ascii and n == PyUnicode_GET_LENGTH(query)
+        if _put(&out, b"\n", 1) < 0 or _put(&out, p, n) < 0 or _put(&out, b"\n", 1) < 0:
+            raise MemoryError()
+        # The header block: names in strictly increasing order (else the pure twin sorts
+        # and groups them), each with its values trimmed and joined with ','.
+        count = PyTuple_GET_SIZE(signed_headers)
+        for i in range(count):
+            name = (<tuple>signed_headers)[i]
+            values = headers.get(name) if type(name) is str else None
+            p = <const uint8_t *>_utf8(name, &n) if type(values) is list else NULL
+            if p == NULL or (i and _cmp(previous, previous_n, p, n) >= 0) or not len(<list>values):
+                return _fallback(method, path, double_encode, normalize, query, headers,
+                                 signed_headers, payload_hash, amz_date, scope)
+            ascii = ascii and n == PyUnicode_GET_LENGTH(name)
+            previous, previous_n = p, n
+            if (_put(&out, p, n) < 0 or _put(&out, b":", 1) < 0
+                    or (i and _put(&names, b";", 1) < 0) or _put(&names, p, n) < 0):
+                raise MemoryError()
+            for j in range(len(<list>values)):
+                value = (<list>values)[j]
+                p = <const uint8_t *>_utf8(value, &n) if type(value) is str else NULL
+                if p == NULL or (j and _put(&out, b",", 1) < 0):
+                    return _fallback(method, path, double_encode, normalize, query, headers,
+                                     signed_headers, payload_hash, amz_date, scope)
+                r = _trim(&out, p, n)
+                if r > 0:   # a character trimall rejects: its error
+                    return _fallback(method, path, double_encode, normalize, query, headers,
+                                     signed_headers, payload_hash, amz_date, scope)
+                if r < 0:
+                    raise MemoryError()
+            if _put(&out, b"\n", 1) < 0:
+                raise MemoryError()
+        p = <const uint8_t *>_utf8(payload_hash, &n)
+        if p == NULL:
+            return _fallback(method, path, double_encode, normalize, query, headers,
+                             signed_headers, payload_hash, amz_date, scope)
+        ascii = ascii and n == PyUnicode_GET_LENGTH(payload_hash)
+        if (_put(&out, b"\n", 1) < 0 or _put(&out, names.p, names.n) < 0
+                or _put(&out, b"\n", 1) < 0 or _put(&out, p, n) < 0):
+            raise MemoryError()
+        fsv4_sha256(out.p, out.n, digest)
+        if ascii:
+            canonical = _ascii_str(out.p, out.n)
+        else:
+            canonical = PyUnicode_DecodeUTF8(<char *>out.p, out.n, NULL)
+        an = PyUnicode_GET_LENGTH(amz_date)
+        sn = PyUnicode_GET_LENGTH(scope)
+        result = PyUnicode_New(17 + an + 1 + sn + 1 + 64, 127)
+        d = <uint8_t *>PyUnicode_DATA(result)
+        memcpy(d, b"AWS4-HMAC-SHA256\n", 17)
+        memcpy(d + 17, PyUnicode_DATA(amz_date), an)
+        d[17 + an] = ord("\n")
+        memcpy(d + 18 + an, PyUnicode_DATA(scope), sn)
+        d[18 + an + sn] = ord("\n")
+        fsv4_hex_lower(digest, 32, <char *>d + 19 + an + sn)
+        return canonical, result
+    finally:
+        _buf_free(&out)
+        _buf_free(&names)
+
+
+cdef object _fallback(method, path, bint double_encode, bint normalize, query, headers,
+                      signed_headers, payload_hash, amz_date, scope):
+    """request_to_sign by the pure twin: its result, or its error."""
+    PyErr_Clear()
+    return _pure().request_to_sign(method, path, double_encode, normalize, query, headers,
+                                   signed_headers, payload_hash, amz_date, scope)

@@ -12,6 +12,8 @@ operation costs, with start-up, imports, set-up and warm-up cancelled out.
 - W1-batch: presigned GET URLs for distinct keys (``presign_many`` for fastsigv4,
   a loop of the single-URL call for the peers, which have no batch API).
 - W2: the CloudWatch Logs PutLogEvents request with its 1 KiB body, header-signed.
+- W5: ``Verifier.verify`` of the W1 presigned URLs, a different URL each operation
+  (see verify_workloads.py); compare with W1-batch's instructions per URL.
 
 Each worker first checks its participant's signatures (workloads.check_s3 /
 check_headers). Valgrind's CPUID hides the SHA extensions, so under callgrind every
@@ -51,7 +53,10 @@ CASES: list[tuple[str, str, int, int]] = [
     ("W2", "awscrt aws_sign_request", 1_000, 11_000),
     ("W2", "requests-aws4auth", 200, 2_200),
     ("W2", "botocore SigV4Auth", 200, 2_200),
+    ("W5", "fastsigv4 c", 1_000, 11_000),
+    ("W5", "fastsigv4 python", 1_000, 11_000),
 ]
+W5_URLS = 12_000
 
 
 # ---------------------------------------------------------------------------
@@ -68,6 +73,18 @@ def worker(workload: str, name: str, operations: int) -> None:
                 participant.presign_many(w.KEYS[-1000:])  # warm-up, not in either count
                 urls = participant.presign_many(keys)
             assert len(urls) == operations
+        elif workload == "W5":
+            import verify_workloads as vw
+
+            # The same URLs in the N0 and N1 runs, so making them cancels out.
+            verifier = {p.name: p for p in vw.participants(W5_URLS)}[name]
+            assert operations + 1000 <= W5_URLS
+            result = w.CheckResult(name)  # participants() checked it
+            with verifier.context():
+                for url in verifier.urls[-1000:]:  # warm-up, not in either count
+                    verifier.verify_url(url)
+                for url in verifier.urls[:operations]:
+                    verifier.verify_url(url)
         else:
             header_participant = w.header_factories()[name]()
             result = w.check_headers(header_participant)
@@ -157,6 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     factories: dict[str, dict[str, Callable[[], object]]] = {
         "W1-batch": dict(w.s3_factories()),
         "W2": dict(w.header_factories()),
+        "W5": {name: object for name, _ in w._twins()},
     }
     counts: list[Count] = []
     directory = Path(args.keep or tempfile.mkdtemp(prefix="fastsigv4-callgrind-"))

@@ -357,6 +357,43 @@ def w4(roster: w.Roster, settings: Settings) -> list[Row]:
     return rows
 
 
+def w5(settings: Settings, only: Sequence[str] | None) -> list[Row]:
+    """W5 / W5-header: Verifier.verify on both twins (verify_workloads.py)."""
+    import verify_workloads as vw
+
+    rows: list[Row] = []
+    header_rows: list[Row] = []
+    for participant in vw.participants():
+        if only and participant.name not in only:
+            continue
+
+        def make(
+            ops: int,
+            verify: Callable[[str], object] = participant.verify_url,
+            urls: list[str] = participant.urls,
+        ) -> Thunk:
+            batch = (urls * -(-ops // len(urls)))[:ops]
+
+            def run() -> None:
+                for url in batch:
+                    verify(url)
+
+            return run
+
+        with participant.context():
+            one = measure(make, settings, max_ops=len(participant.urls))
+            header = measure(_calls_maker(participant.verify_header_request), settings)
+        one.workload, one.participant, one.group = "W5", participant.name, "ours"
+        one.how = "Verifier.verify('GET', url): a different presigned URL each call"
+        header.workload, header.participant, header.group = "W5-header", participant.name, "ours"
+        header.how = "Verifier.verify(W2's method, URL, headers, body)"
+        rows.append(one)
+        header_rows.append(header)
+        _progress(one)
+        _progress(header)
+    return rows + header_rows
+
+
 def _progress(row: Row) -> None:
     extra = f" ({row.threads} threads)" if row.threads > 1 else ""
     print(
@@ -436,6 +473,8 @@ def evaluate_targets(rows: list[Row]) -> list[dict[str, object]]:
     add("W1-batch pure presign_many, us/URL", us("W1-batch", "fastsigv4 python"), 3.5, "us", True)
     add("W2 compiled, us/request", us("W2", "fastsigv4 c"), 2.5, "us", True)
     add("W2 pure, us/request", us("W2", "fastsigv4 python"), 7.0, "us", True)
+    add("W5 compiled verify, us/URL", us("W5", "fastsigv4 c"), 2.0, "us", True)
+    add("W5 pure verify, us/URL", us("W5", "fastsigv4 python"), 8.0, "us", True)
     two = _find(rows, "W4", "fastsigv4 c", threads=2)
     add(
         "W4 compiled, 2 threads vs 1 thread (x)",
@@ -591,6 +630,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report.rows += w1_batch(roster, settings)
         report.rows += w2(roster, settings)
         report.rows += w4(roster, settings)
+        report.rows += w5(settings, args.only)
         if not args.only or "fastsigv4 c" in args.only:
             report.notes += timestamp_modes(settings)
     if attempts:
@@ -599,6 +639,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.notes.append("no participant attempted network I/O (sockets refused throughout)")
     add_ratios(report.rows)
     report.targets = evaluate_targets(report.rows)
+    batch = _find(report.rows, "W1-batch", "fastsigv4 c")
+    for row in report.rows:
+        if batch is not None and row.workload.startswith("W5"):
+            report.notes.append(
+                f"{row.workload} {row.participant}: {row.us_per_op / batch.us_per_op:.2f}x "
+                f"W1-batch fastsigv4 c ({batch.us_per_op:.3f} us/URL) in this run"
+            )
 
     print()
     print("== results (ratios: t(participant) / t(reference); >1x = slower than the reference)")

@@ -17,7 +17,7 @@ def test_compare_quick_runs_every_workload(
     assert compare.main(["--quick", "--json", str(out)]) == 0
     report = json.loads(out.read_text())
     rows = {(row["workload"], row["participant"], row["threads"]) for row in report["rows"]}
-    for workload in ("W1", "W1-batch", "W2"):
+    for workload in ("W1", "W1-batch", "W2", "W5", "W5-header"):
         assert (workload, "fastsigv4 python", 1) in rows
     assert ("W4", "fastsigv4 python", 2) in rows
     assert all(

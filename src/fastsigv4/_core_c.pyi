@@ -1,6 +1,8 @@
 # Type stub of the compiled twin (built from _ext/_core_c.pyx); mirrors _core_py.
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
+
+from ._core_py import PresignedParts
 
 IMPLEMENTATION: Final[str]
 SHA256_IMPLEMENTATION: Final[str]
@@ -46,3 +48,20 @@ class PresignKernel:
     ) -> None: ...
     def presign(self, key: str) -> str: ...
     def presign_many(self, keys: Iterable[str]) -> list[str]: ...
+
+# Reading received requests (the verifier).
+def split_url(url: str) -> tuple[str, str, str, str]: ...
+def presigned_parts(query: str, drop_token: bool = False) -> PresignedParts: ...
+def amz_date_seconds(text: str) -> int | None: ...
+def request_to_sign(
+    method: str,
+    path: str,
+    double_encode: bool,
+    normalize: bool,
+    query: str,
+    headers: Mapping[str, Sequence[str]],
+    signed_headers: Sequence[str],
+    payload_hash: str,
+    amz_date: str,
+    scope: str,
+) -> tuple[str, str]: ...

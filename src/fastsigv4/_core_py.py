@@ -9,24 +9,33 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
+import operator
 import re
-from collections.abc import Iterable, Sequence
-from urllib.parse import quote, quote_from_bytes, unquote_to_bytes
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+from urllib.parse import quote, quote_from_bytes, unquote, unquote_to_bytes
 
+from ._time import parse_amz_date
 from .errors import InvalidRequestError
 
 __all__ = [
     "IMPLEMENTATION",
     "SHA256_IMPLEMENTATION",
     "PresignKernel",
+    "PresignedParts",
     "SigningKey",
+    "amz_date_seconds",
     "canonical_headers",
     "canonical_path",
     "canonical_query",
     "clear_signing_key_cache",
+    "presigned_parts",
+    "request_to_sign",
     "sha256_hex",
     "sign_request",
     "signing_key",
+    "split_url",
     "string_to_sign",
     "template_key",
     "trimall",
@@ -40,6 +49,19 @@ SHA256_IMPLEMENTATION = "hashlib"
 ALGORITHM = "AWS4-HMAC-SHA256"
 
 _UNRESERVED_ONLY = re.compile(r"[A-Za-z0-9\-._~]*")
+# Text the query rule leaves as it is: unreserved characters and uppercase %XX escapes of
+# bytes outside the unreserved set (decoded and encoded again, they come out the same).
+_CANONICAL_TEXT = (
+    r"[A-Za-z0-9\-._~]*(?:%(?:[0189A-F][0-9A-F]|2[0-9A-CF]|3[A-F]|40|5[B-E]|60|7[B-DF])"
+    r"[A-Za-z0-9\-._~]*)*"
+)
+_CANONICAL_TOKEN = re.compile(_CANONICAL_TEXT)
+_NAME_VALUE = operator.itemgetter(0, 2)  # of str.partition's (name, "=", value)
+_EQUALS = itertools.repeat("=")
+# A query whose every name and value is such text (empty pieces allowed).
+_CANONICAL_QUERY = re.compile(
+    f"{_CANONICAL_TEXT}(?:={_CANONICAL_TEXT})?(?:&{_CANONICAL_TEXT}(?:={_CANONICAL_TEXT})?)*"
+)
 _UNRESERVED_OR_SLASH_ONLY = re.compile(r"[A-Za-z0-9\-._~/]*")
 # A complete %XX escape; the S3 path rule keeps these as sent.
 _ESCAPE = re.compile(r"(%[0-9A-Fa-f]{2})")
@@ -123,7 +145,7 @@ def canonical_path(path: str, double_encode: bool, normalize: bool) -> str:
 
 def _requote(text: str, what: str) -> str:
     # Decode %XX (never '+': the query is not form data) and re-encode the AWS way.
-    if _UNRESERVED_ONLY.fullmatch(text):
+    if _CANONICAL_TOKEN.fullmatch(text):
         return text
     if _MALFORMED_ESCAPE.search(text):
         raise InvalidRequestError(
@@ -143,7 +165,11 @@ def canonical_query(query: str, extra: Sequence[tuple[str, str]] = ()) -> str:
     (key, value) pairs.
     """
     pairs: list[tuple[str, str]] = []
-    if query:
+    if query and _CANONICAL_QUERY.fullmatch(query):
+        # Every name and value is canonical already (the usual case): no requoting, and
+        # (name, value) split off each non-empty token at C speed.
+        pairs = list(map(_NAME_VALUE, map(str.partition, filter(None, query.split("&")), _EQUALS)))
+    elif query:
         for token in query.split("&"):
             if token:
                 key, _, value = token.partition("=")
@@ -156,7 +182,7 @@ def canonical_query(query: str, extra: Sequence[tuple[str, str]] = ()) -> str:
     for key, value in extra:
         pairs.append((uri_encode(key), uri_encode(value)))
     pairs.sort()
-    return "&".join([key + "=" + value for key, value in pairs])
+    return "&".join(map("=".join, pairs))
 
 
 def trimall(name: str, value: str) -> str:
@@ -410,3 +436,227 @@ class PresignKernel:
 
     def __repr__(self) -> str:
         return f"<PresignKernel {self._url_prefix!r}>"
+
+
+# ---------------------------------------------------------------------------------------
+# Reading a request as received: the URL, the signing parameters of its query, its time.
+
+_URL_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# A scheme is an HTTP token starting with a letter.
+_SCHEME = re.compile(r"[A-Za-z][!#$%&'*+\-.^_`|~0-9A-Za-z]*")
+_DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
+
+
+def split_url(url: str) -> tuple[str, str, str, str]:
+    """(origin, Host header value, path, query) of an absolute URL as sent.
+
+    origin is ``scheme://[userinfo@]host[:port]`` with the scheme and host lowercased, a
+    port written as a plain number and the scheme's default port dropped; the Host value
+    is the host (and port) of the origin. Path and query are kept exactly as given.
+    """
+    if not isinstance(url, str):
+        raise InvalidRequestError(f"url must be a str, not {type(url).__name__}")
+    if not (url.isascii() and url.isprintable()) and _URL_CONTROL.search(url):
+        raise InvalidRequestError(
+            "url contains a control character (CR, LF, NUL, ...); percent-encode it"
+        )
+    if "#" in url:
+        raise InvalidRequestError(
+            "url contains '#': a fragment is never sent to the server, so it cannot be "
+            "signed; if '#' belongs to the path or a query value, encode it as %23"
+        )
+    scheme, separator, rest = url.partition("://")
+    if not separator or not _SCHEME.fullmatch(scheme):
+        raise InvalidRequestError(
+            f"url {url!r:.80} is not absolute; pass 'scheme://host/path?query'"
+        )
+    scheme = scheme.lower()
+    slash = rest.find("/")
+    question = rest.find("?")
+    if question >= 0 and (slash < 0 or question < slash):
+        authority, path, query = rest[:question], "", rest[question + 1 :]
+    elif slash >= 0:
+        authority, (path, _, query) = rest[:slash], rest[slash:].partition("?")
+    else:
+        authority, path, query = rest, "", ""
+    userinfo, at, hostport = authority.rpartition("@")
+    if hostport.startswith("["):
+        close = hostport.find("]")
+        host, port_part = hostport[: close + 1], hostport[close + 1 :]
+        if close < 0 or (port_part and not port_part.startswith(":")):
+            raise InvalidRequestError(f"url host {hostport!r} is not a valid IPv6 literal")
+        port = port_part[1:]
+    else:
+        host, _, port = hostport.partition(":")
+    # host.split() != [host]: whitespace in the host (split() cuts exactly at the characters
+    # str.isspace() accepts), found in a fraction of the time a per-character loop takes.
+    if not host or not host.isascii() or host.split() != [host]:
+        raise InvalidRequestError(
+            f"url host {host!r} is empty or not ASCII; use the IDNA (punycode) form of the host"
+        )
+    if port:
+        # ASCII digits only, leading zeros dropped before int() (which refuses thousands of
+        # digits): clients send ':080' as ':80' (or drop it), so that is what is signed.
+        number = port.lstrip("0")
+        if not (
+            port.isascii()
+            and port.isdecimal()
+            and len(number) <= 5
+            and 0 < int(number or 0) < 65536
+        ):
+            raise InvalidRequestError(f"url port {port!r:.20} is not a number from 1 to 65535")
+        port = number
+        if port == _DEFAULT_PORTS.get(scheme):
+            port = ""
+    host = host.lower()
+    if port:
+        host = host + ":" + port
+    return scheme + "://" + (userinfo + at if at else "") + host, host, path, query
+
+
+# The query parameters of a presigned request, in the order presigned_parts returns them.
+SIGNING_PARAMETERS = (
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Signature",
+    "X-Amz-Security-Token",
+)
+_SIGNING_INDEX = {name: index for index, name in enumerate(SIGNING_PARAMETERS)}
+_SIGNATURE_INDEX = 5
+_TOKEN_INDEX = 6
+
+# (canonical query | None, its error | None, duplicated parameter | None, SigV2 names seen,
+#  the decoded value or None of each of SIGNING_PARAMETERS, then X-Amz-Date as POSIX
+#  seconds and X-Amz-Expires as a number, each None when absent or not valid)
+PresignedParts = tuple[
+    str | None,
+    str | None,
+    str | None,
+    bool,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    int | None,
+    int | None,
+]
+
+
+def _unquote(text: str) -> str:
+    # urllib's unquote (%XX decoded as UTF-8, errors replaced, malformed escapes kept),
+    # with a credential's '/' escapes, the usual case, decoded first.
+    plain = text.replace("%2F", "/")
+    return plain if "%" not in plain else unquote(text)
+
+
+def presigned_parts(query: str, drop_token: bool = False) -> PresignedParts:
+    """One pass over a received query: its signing parameters and its canonical query.
+
+    Names and values are split at the first ``=`` and ``%XX``-decoded (as
+    ``urllib.parse.unquote`` does) to find the signing parameters (SIGNING_PARAMETERS).
+    Returns ``(canonical, error, duplicate, sigv2, *values)``:
+
+    - ``canonical``: the canonical query of every parameter but X-Amz-Signature (and but
+      X-Amz-Security-Token too when ``drop_token``), as canonical_query gives it; None
+      when canonical_query raises, and ``error`` is then its message.
+    - ``duplicate``: the first signing parameter met a second time; everything else is
+      then None (and sigv2 False): the query is not read further.
+    - ``sigv2``: both AWSAccessKeyId and Signature (SigV2 query parameters) appear.
+    - ``values``: each signing parameter's decoded value, None when absent.
+    - then X-Amz-Date as POSIX seconds (amz_date_seconds), and X-Amz-Expires as an int
+      when it is 1 to 15 ASCII digits; None when absent or not so.
+    """
+    values: list[str | None] = [None, None, None, None, None, None, None]
+    kept: list[str] = []
+    sigv2 = 0
+    index_of = _SIGNING_INDEX.get
+    for piece in query.split("&"):
+        if not piece:
+            continue
+        name, _, value = piece.partition("=")
+        if "%" in name:
+            name = unquote(name)
+        index = index_of(name)
+        if index is None:
+            if name == "AWSAccessKeyId":
+                sigv2 |= 1
+            elif name == "Signature":
+                sigv2 |= 2
+        else:
+            if values[index] is not None:
+                return None, None, name, False, None, None, None, None, None, None, None, None, None
+            values[index] = _unquote(value) if "%" in value else value
+            if index == _SIGNATURE_INDEX or (drop_token and index == _TOKEN_INDEX):
+                continue
+        kept.append(piece)
+    canonical: str | None
+    try:
+        canonical, error = canonical_query("&".join(kept)), None
+    except InvalidRequestError as exc:
+        canonical, error = None, str(exc)
+    algorithm, credential, date, expires, signed_headers, signature, token = values
+    return (
+        canonical,
+        error,
+        None,
+        sigv2 == 3,
+        algorithm,
+        credential,
+        date,
+        expires,
+        signed_headers,
+        signature,
+        token,
+        None if date is None else amz_date_seconds(date),
+        _expires_number(expires),
+    )
+
+
+def _expires_number(text: str | None) -> int | None:
+    """X-Amz-Expires as a number: 1 to 15 ASCII digits, else None."""
+    if text and len(text) < 16 and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_SECOND = timedelta(seconds=1)
+
+
+def amz_date_seconds(text: str) -> int | None:
+    """POSIX seconds of an X-Amz-Date 'YYYYMMDDTHHMMSSZ' (see parse_amz_date), else None."""
+    instant = parse_amz_date(text)
+    return None if instant is None else (instant - _EPOCH) // _SECOND
+
+
+def request_to_sign(
+    method: str,
+    path: str,
+    double_encode: bool,
+    normalize: bool,
+    query: str,
+    headers: Mapping[str, Sequence[str]],
+    signed_headers: Sequence[str],
+    payload_hash: str,
+    amz_date: str,
+    scope: str,
+) -> tuple[str, str]:
+    """(canonical request, string to sign) of a received request.
+
+    ``path`` is the URL path as received (canonicalized here, see canonical_path),
+    ``query`` the canonical query already, ``headers`` the received headers (lowercase
+    name -> values in order) and ``signed_headers`` the names to sign, each in headers.
+    """
+    block, names = canonical_headers(
+        [(name, value) for name in signed_headers for value in headers[name]]
+    )
+    canonical = "\n".join(
+        (method, canonical_path(path, double_encode, normalize), query, block, names, payload_hash)
+    )
+    return canonical, string_to_sign(amz_date, scope, canonical)

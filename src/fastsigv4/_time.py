@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from datetime import datetime, timezone
 
@@ -99,14 +100,23 @@ def parse_amz_date(text: str) -> datetime | None:
     ):
         return None
     try:
-        return datetime(
-            int(text[:4]),
-            int(text[4:6]),
-            int(text[6:8]),
-            int(text[9:11]),
-            int(text[11:13]),
-            int(text[13:15]),
-            tzinfo=timezone.utc,
-        )
+        return _from_fields(text)
     except ValueError:
         return None
+
+
+def _fields_to_datetime(text: str) -> datetime:
+    return datetime(
+        int(text[:4]),
+        int(text[4:6]),
+        int(text[6:8]),
+        int(text[9:11]),
+        int(text[11:13]),
+        int(text[13:15]),
+        tzinfo=timezone.utc,
+    )
+
+
+# Python 3.11+ reads the ISO 8601 basic format itself, with the same field checks, in a
+# fraction of the time: the same datetime for every text of the shape checked above.
+_from_fields = datetime.fromisoformat if sys.version_info >= (3, 11) else _fields_to_datetime

@@ -15,14 +15,14 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError, dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from typing import Literal, NamedTuple
-from urllib.parse import unquote
+from time import time as _time
+from typing import Any, Literal, NamedTuple
 
 from . import _core
-from ._time import amz_date_text, parse_amz_date
+from ._time import amz_date_text
 from .credentials import Credentials
 from .errors import (
     AccessDeniedError,
@@ -43,13 +43,13 @@ from .errors import (
 )
 from .settings import SigningSettings, settings_for_service
 from .signer import (
+    _COMMON_METHODS,
     _HEX_SHA256,
     _SCOPE_PART,
     _SPECIAL_PAYLOAD_HASHES,
     _TOKEN,
     ALGORITHM,
     EMPTY_SHA256,
-    _parse_url,
     _redact,
 )
 
@@ -93,8 +93,6 @@ _SIGV2_QUERY_MESSAGE = (
     f"Signature= are Signature Version 2 query parameters. Please use {ALGORITHM} (presign "
     "with X-Amz-* parameters)."
 )
-_SIGNING_PARAMETERS = frozenset((*_QUERY_PARAMETERS, "X-Amz-Security-Token"))
-_HEX_SIGNATURE = _HEX_SHA256  # a SigV4 signature is a lowercase hex SHA-256 HMAC
 _SIGNED_HEADER_NAME = _TOKEN
 
 
@@ -159,18 +157,168 @@ class RequestSignature:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class VerifiedRequest:
-    """A request whose signature verified: who signed it, for what, until when."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_SECOND = timedelta(seconds=1)
 
-    access_key_id: str
-    date: datetime  # X-Amz-Date, aware UTC
-    region: str
-    service: str
-    signed_headers: tuple[str, ...]
-    auth_type: AuthType
-    expires_at: datetime | None  # presigned requests: X-Amz-Date + X-Amz-Expires
-    payload_sha256: str  # the signed payload hash: hex, UNSIGNED-PAYLOAD or STREAMING-*
+
+def _utc(seconds: int) -> datetime:
+    """The aware UTC datetime of POSIX seconds (the whole datetime range, on any OS)."""
+    return _EPOCH + timedelta(seconds=seconds)
+
+
+_VERIFIED_FIELDS = (
+    "access_key_id",
+    "date",
+    "region",
+    "service",
+    "signed_headers",
+    "auth_type",
+    "expires_at",
+    "payload_sha256",
+)
+
+
+class VerifiedRequest(tuple):  # type: ignore[type-arg]
+    """A request whose signature verified: who signed it, for what, until when.
+
+    Immutable, compared and hashed by its fields like a frozen dataclass. The verifier
+    keeps ``date`` and ``expires_at`` as POSIX seconds and builds the (aware UTC)
+    datetimes when they are read, so a verification that only checks the signature
+    does not pay for them.
+    """
+
+    __slots__ = ()
+    __match_args__ = (
+        "access_key_id",
+        "date",
+        "region",
+        "service",
+        "signed_headers",
+        "auth_type",
+        "expires_at",
+        "payload_sha256",
+    )
+
+    def __new__(
+        cls,
+        access_key_id: str,
+        date: datetime,  # X-Amz-Date, aware UTC
+        region: str,
+        service: str,
+        signed_headers: tuple[str, ...],
+        auth_type: AuthType,
+        expires_at: datetime | None,  # presigned requests: X-Amz-Date + X-Amz-Expires
+        payload_sha256: str,  # the signed payload hash: hex, UNSIGNED-PAYLOAD or STREAMING-*
+    ) -> VerifiedRequest:
+        # The verifier builds its results with _new_tuple: date and expires_at as POSIX
+        # seconds (items 8 and 9), items 1 and 6 None.
+        return tuple.__new__(
+            cls,
+            (
+                access_key_id,
+                date,
+                region,
+                service,
+                signed_headers,
+                auth_type,
+                expires_at,
+                payload_sha256,
+                None,
+                None,
+            ),
+        )
+
+    @property
+    def access_key_id(self) -> str:
+        return self[0]  # type: ignore[no-any-return]
+
+    @property
+    def date(self) -> datetime:
+        """X-Amz-Date (or the Date header), aware UTC."""
+        date: datetime | None = self[1]
+        return _utc(self[8]) if date is None else date
+
+    @property
+    def region(self) -> str:
+        return self[2]  # type: ignore[no-any-return]
+
+    @property
+    def service(self) -> str:
+        return self[3]  # type: ignore[no-any-return]
+
+    @property
+    def signed_headers(self) -> tuple[str, ...]:
+        return self[4]  # type: ignore[no-any-return]
+
+    @property
+    def auth_type(self) -> AuthType:
+        return self[5]  # type: ignore[no-any-return]
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """Presigned requests: X-Amz-Date + X-Amz-Expires, aware UTC; else None."""
+        expires_at: datetime | None = self[6]
+        seconds: int | None = self[9]
+        return _utc(seconds) if expires_at is None and seconds is not None else expires_at
+
+    @property
+    def payload_sha256(self) -> str:
+        """The signed payload hash: hex, UNSIGNED-PAYLOAD or STREAMING-*."""
+        return self[7]  # type: ignore[no-any-return]
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (
+            self[0],
+            self.date,
+            self[2],
+            self[3],
+            self[4],
+            self[5],
+            self.expires_at,
+            self[7],
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, VerifiedRequest)
+        return self._fields() == other._fields()
+
+    def __ne__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, VerifiedRequest)
+        return self._fields() != other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    # Not ordered, as a dataclass without order=True.
+    def __lt__(self, other: object) -> bool:
+        return NotImplemented
+
+    __le__ = __gt__ = __ge__ = __lt__
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __reduce__(self) -> tuple[type[VerifiedRequest], tuple[Any, ...]]:
+        return VerifiedRequest, self._fields()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(
+            f"{name}={value!r}"
+            for name, value in zip(_VERIFIED_FIELDS, self._fields(), strict=True)
+        )
+        return f"VerifiedRequest({fields})"
+
+
+# tuple.__new__(cls, items) builds a tuple subclass (_Claim, VerifiedRequest) from its
+# items without running the class's Python __new__: a fraction of the cost.
+_new_tuple = tuple.__new__
 
 
 class _Claim(NamedTuple):
@@ -179,17 +327,21 @@ class _Claim(NamedTuple):
     auth_type: AuthType
     access_key_id: str
     amz_date: str
-    signed_at: datetime
+    signed_at: int  # X-Amz-Date (or Date) as POSIX seconds
     date: str
     region: str
     service: str
+    scope: str  # date/region/service/aws4_request
     signed_headers: tuple[str, ...]
     signature: str
     expires: int | None
     session_token: str | None
     method: str
     path: str
-    query: str  # the query to canonicalize: without X-Amz-Signature
+    # The canonical query (every parameter but X-Amz-Signature), or None when the query
+    # cannot be canonicalized, and query_error says why.
+    canonical_query: str | None
+    query_error: str | None
     headers: dict[str, list[str]]  # lowercase name -> values in order
 
 
@@ -253,8 +405,25 @@ def _single(headers: dict[str, list[str]], name: str) -> str | None:
     return values[0]
 
 
-def _parse_credential(credential: str, auth_type: AuthType) -> tuple[str, str, str, str]:
-    """(access key id, date, region, service) of ``AKID/YYYYMMDD/region/service/aws4_request``."""
+# Parsed credentials and SignedHeaders lists: a server sees the same few over and over.
+# Only valid ones are kept (valid whatever the auth type); a full cache starts over.
+_PARSED_CACHE_SIZE = 256
+_credentials_seen: dict[str, tuple[str, str, str, str, str]] = {}
+_signed_headers_seen: dict[str, tuple[str, ...]] = {}
+
+
+def _parse_credential(credential: str, auth_type: AuthType) -> tuple[str, str, str, str, str]:
+    """(access key id, date, region, service, scope) of
+    ``AKID/YYYYMMDD/region/service/aws4_request``; the scope is the part after the key id."""
+    parsed = _credentials_seen.get(credential)
+    if parsed is None:
+        parsed = _credentials_seen[credential] = _read_credential(credential, auth_type)
+        if len(_credentials_seen) > _PARSED_CACHE_SIZE:
+            _credentials_seen.clear()
+    return parsed
+
+
+def _read_credential(credential: str, auth_type: AuthType) -> tuple[str, str, str, str, str]:
     parts = credential.split("/")
     malformed = _malformed_for(auth_type)
     where = (
@@ -274,7 +443,7 @@ def _parse_credential(credential: str, auth_type: AuthType) -> tuple[str, str, s
         )
     if len(date) != 8 or not date.isascii() or not date.isdigit():
         raise malformed(f"{where}; the date {date!r} is not in YYYYMMDD format.")
-    return access_key_id, date, region, service
+    return access_key_id, date, region, service, f"{date}/{region}/{service}/aws4_request"
 
 
 def _parse_authorization(value: str) -> tuple[str, str, str]:
@@ -314,6 +483,15 @@ def _parse_authorization(value: str) -> tuple[str, str, str]:
 
 
 def _parse_signed_headers(text: str, auth_type: AuthType) -> tuple[str, ...]:
+    names = _signed_headers_seen.get(text)
+    if names is None:
+        names = _signed_headers_seen[text] = _read_signed_headers(text, auth_type)
+        if len(_signed_headers_seen) > _PARSED_CACHE_SIZE:
+            _signed_headers_seen.clear()
+    return names
+
+
+def _read_signed_headers(text: str, auth_type: AuthType) -> tuple[str, ...]:
     names = tuple(text.split(";"))
     for name in names:
         if not _SIGNED_HEADER_NAME.fullmatch(name) or name != name.lower():
@@ -329,47 +507,40 @@ def _parse_signed_headers(text: str, auth_type: AuthType) -> tuple[str, ...]:
     return names
 
 
-def _amz_date_of(
-    headers: dict[str, list[str]], query_date: str | None, auth_type: AuthType
-) -> tuple[str, datetime]:
-    """(X-Amz-Date text, instant); header auth may use the Date header instead."""
-    if auth_type == "query":
-        text = query_date or ""
-    else:
-        amz = _single(headers, "x-amz-date")
-        if amz is None:
-            http_date = _single(headers, "date")
-            if http_date is None:
-                raise AccessDeniedError(
-                    "AWS authentication requires a valid Date or x-amz-date header"
-                )
-            try:
-                instant = parsedate_to_datetime(http_date)
-            except (TypeError, ValueError):
-                instant = None
-            if instant is None or instant.utcoffset() is None:
-                raise AccessDeniedError(
-                    f"AWS authentication requires a valid Date or x-amz-date header; "
-                    f"Date {http_date!r:.40} is not an RFC 7231 date"
-                )
-            try:
-                instant = instant.astimezone(timezone.utc)
-            except OverflowError:
-                raise AccessDeniedError(
-                    f"AWS authentication requires a valid Date or x-amz-date header; "
-                    f"Date {http_date!r:.40} is outside the years 1 to 9999 in UTC"
-                ) from None
-            return amz_date_text(instant), instant
-        text = amz.strip()
-    instant = parse_amz_date(text)
-    if instant is None:
-        message = (
-            f"X-Amz-Date {text!r:.40} must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\""
-        )
-        if auth_type == "query":
-            raise AuthorizationQueryParametersError(message)
-        raise AccessDeniedError(message)
-    return text, instant
+def _amz_date_message(text: str | None) -> str:
+    return f"X-Amz-Date {text!r:.40} must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\""
+
+
+def _header_amz_date(headers: dict[str, list[str]]) -> tuple[str, int]:
+    """(X-Amz-Date text, its POSIX seconds) of a header-signed request, which may carry a
+    Date header instead."""
+    amz = _single(headers, "x-amz-date")
+    if amz is None:
+        http_date = _single(headers, "date")
+        if http_date is None:
+            raise AccessDeniedError("AWS authentication requires a valid Date or x-amz-date header")
+        try:
+            instant = parsedate_to_datetime(http_date)
+        except (TypeError, ValueError):
+            instant = None
+        if instant is None or instant.utcoffset() is None:
+            raise AccessDeniedError(
+                f"AWS authentication requires a valid Date or x-amz-date header; "
+                f"Date {http_date!r:.40} is not an RFC 7231 date"
+            )
+        try:
+            instant = instant.astimezone(timezone.utc)
+        except OverflowError:
+            raise AccessDeniedError(
+                f"AWS authentication requires a valid Date or x-amz-date header; "
+                f"Date {http_date!r:.40} is outside the years 1 to 9999 in UTC"
+            ) from None
+        return amz_date_text(instant), (instant - _EPOCH) // _SECOND
+    text = amz.strip()
+    seconds = _core.amz_date_seconds(text)
+    if seconds is None:
+        raise AccessDeniedError(_amz_date_message(text))
+    return text, seconds
 
 
 def _parse_claim(
@@ -386,79 +557,89 @@ def _parse_claim(
             f"the URL is longer than {limits.max_url_length} characters "
             "(raise RequestLimits.max_url_length to accept it)"
         )
-    if not isinstance(method, str) or not _TOKEN.fullmatch(method):
+    if (type(method) is not str or method not in _COMMON_METHODS) and (
+        not isinstance(method, str) or not _TOKEN.fullmatch(method)
+    ):
         raise MalformedRequestError(f"method {method!r:.40} is not an HTTP method name")
     try:
-        parsed = _parse_url(url)
+        _, host, path, query = _core.split_url(url)
     except InvalidRequestError as exc:
         raise MalformedRequestError(str(exc)) from None
-    query = parsed.query
     if query.count("&") >= limits.max_query_parameters:
         raise RequestLimitExceededError(
             f"the query has more than {limits.max_query_parameters} parameters "
             "(raise RequestLimits.max_query_parameters to accept it)"
         )
-    received = _received_headers(headers, limits)
-    if "host" not in received:
-        received["host"] = [parsed.host]
-    authorization = _single(received, "authorization")
+    if headers is None:
+        received = {"host": [host]}
+        authorization = None
+    else:
+        received = _received_headers(headers, limits)
+        if "host" not in received:
+            received["host"] = [host]
+        authorization = _single(received, "authorization")
 
-    found: dict[str, str] = {}
-    kept: list[str] = []
-    names: set[str] = set()
-    if query:
-        for piece in query.split("&"):
-            if not piece:
-                continue
-            raw_name, _, raw_value = piece.partition("=")
-            name = unquote(raw_name) if "%" in raw_name else raw_name
-            names.add(name)
-            if name in _SIGNING_PARAMETERS:
-                if name in found:
-                    raise AuthorizationQueryParametersError(
-                        f"The query parameter {name} appears more than once."
-                    )
-                found[name] = unquote(raw_value) if "%" in raw_value else raw_value
-            if name != "X-Amz-Signature":
-                kept.append(piece)
-
+    # One pass over the query: the signing parameters, decoded, and the canonical query.
+    (
+        canonical_query,
+        query_error,
+        duplicate,
+        sigv2,
+        algorithm,
+        credential,
+        query_date,
+        expires_text,
+        signed_text,
+        signature,
+        query_token,
+        query_seconds,
+        expires,
+    ) = _core.presigned_parts(query)
+    if duplicate is not None:
+        raise AuthorizationQueryParametersError(
+            f"The query parameter {duplicate} appears more than once."
+        )
     if authorization is not None:
-        if "X-Amz-Algorithm" in found or "X-Amz-Signature" in found:
+        if algorithm is not None or signature is not None:
             raise AuthorizationQueryParametersError(
                 "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or "
                 "the Authorization header should be specified"
             )
         auth_type: AuthType = "header"
         credential, signed_text, signature = _parse_authorization(authorization)
-        expires: int | None = None
-        token: str | None = _single(received, "x-amz-security-token")
-    elif "X-Amz-Algorithm" in found or "X-Amz-Signature" in found:
-        if "AWSAccessKeyId" in names and "Signature" in names:
+        expires = None
+        token = _single(received, "x-amz-security-token")
+    elif algorithm is not None or signature is not None:
+        if sigv2:
             raise UnsupportedSignatureError(_SIGV2_QUERY_MESSAGE)
         auth_type = "query"
-        missing = [name for name in _QUERY_PARAMETERS if name not in found]
-        if missing:
+        if (
+            algorithm is None
+            or credential is None
+            or query_date is None
+            or expires_text is None
+            or signed_text is None
+            or signature is None
+        ):
+            values = (algorithm, credential, query_date, expires_text, signed_text, signature)
+            missing = [
+                name for name, value in zip(_QUERY_PARAMETERS, values, strict=True) if value is None
+            ]
             raise AuthorizationQueryParametersError(
                 f"{_REQUIRED_QUERY_MESSAGE} Missing: {', '.join(missing)}."
             )
-        if found["X-Amz-Algorithm"] != ALGORITHM:
+        if algorithm != ALGORITHM:
             raise UnsupportedSignatureError(
-                f"X-Amz-Algorithm {found['X-Amz-Algorithm']!r:.40} is not supported. "
-                f"Please use {ALGORITHM}."
+                f"X-Amz-Algorithm {algorithm!r:.40} is not supported. Please use {ALGORITHM}."
             )
-        credential = found["X-Amz-Credential"]
-        signed_text = found["X-Amz-SignedHeaders"]
-        signature = found["X-Amz-Signature"]
-        expires_text = found["X-Amz-Expires"]
-        if not (expires_text.isascii() and expires_text.isdigit() and len(expires_text) < 16):
+        if expires is None:
             raise AuthorizationQueryParametersError(
                 f"X-Amz-Expires should be a number of seconds, not {expires_text!r:.20}"
             )
-        expires = int(expires_text)
-        token = found.get("X-Amz-Security-Token")
-        if token is None:
+        token = query_token
+        if token is None and headers is not None:
             token = _single(received, "x-amz-security-token")
-    elif "AWSAccessKeyId" in names and "Signature" in names:
+    elif sigv2:
         raise UnsupportedSignatureError(_SIGV2_QUERY_MESSAGE)
     else:
         raise MissingAuthenticationTokenError(
@@ -466,31 +647,46 @@ def _parse_claim(
             "header nor X-Amz-* presigned query parameters."
         )
 
-    access_key_id, date, region, service = _parse_credential(credential, auth_type)
-    signed_headers = _parse_signed_headers(signed_text, auth_type)
-    amz_date, signed_at = _amz_date_of(received, found.get("X-Amz-Date"), auth_type)
+    # Credentials and SignedHeaders lists repeat: parsed once (see _parse_credential).
+    parsed = _credentials_seen.get(credential)
+    if parsed is None:
+        parsed = _parse_credential(credential, auth_type)
+    access_key_id, date, region, service, scope = parsed
+    signed_headers = _signed_headers_seen.get(signed_text)
+    if signed_headers is None:
+        signed_headers = _parse_signed_headers(signed_text, auth_type)
+    if auth_type == "query":
+        if query_seconds is None:
+            raise AuthorizationQueryParametersError(_amz_date_message(query_date))
+        amz_date, signed_at = query_date, query_seconds
+    else:
+        amz_date, signed_at = _header_amz_date(received)
     if settings is None:
         settings = settings_for_service(service)
-    if settings.session_token_mode == "append_after_signing":
-        kept = [
-            piece for piece in kept if unquote(piece.partition("=")[0]) != "X-Amz-Security-Token"
-        ]
-    claim = _Claim(
-        auth_type,
-        access_key_id,
-        amz_date,
-        signed_at,
-        date,
-        region,
-        service,
-        signed_headers,
-        signature,
-        expires,
-        token,
-        method,
-        parsed.path,
-        "&".join(kept),
-        received,
+    if query_token is not None and settings.session_token_mode == "append_after_signing":
+        # A token appended after signing is not part of the canonical query.
+        canonical_query, query_error = _core.presigned_parts(query, True)[:2]
+    claim = _new_tuple(
+        _Claim,
+        (
+            auth_type,
+            access_key_id,
+            amz_date,
+            signed_at,
+            date,
+            region,
+            service,
+            scope,
+            signed_headers,
+            signature,
+            expires,
+            token,
+            method,
+            path,
+            canonical_query,
+            query_error,
+            received,
+        ),
     )
     return claim, settings
 
@@ -500,26 +696,32 @@ def _check_signed_headers(claim: _Claim, settings: SigningSettings) -> None:
     signed = claim.signed_headers
     if "host" not in signed:
         raise IncompleteSignatureError("'Host' must be a 'SignedHeader' in the AWS Authorization.")
-    unsigned = [
-        name
-        for name in claim.headers
-        if name.startswith("x-amz-")
-        and name not in signed
-        and not (
-            name == "x-amz-security-token" and settings.session_token_mode == "append_after_signing"
-        )
-    ]
-    if unsigned:
-        raise AccessDeniedError(
-            "There were headers present in the request which were not signed: "
-            + ", ".join(sorted(unsigned))
-        )
-    missing = [name for name in signed if name not in claim.headers]
-    if missing:
-        raise IncompleteSignatureError(
-            f"SignedHeaders names {', '.join(missing)}, which the request does not carry: "
-            "every signed header must be sent with the value it was signed with"
-        )
+    received = claim.headers
+    for name in received:  # loops, not comprehensions: cheaper when nothing is wrong
+        if name not in signed and name.startswith("x-amz-"):
+            unsigned = [
+                name
+                for name in received
+                if name not in signed
+                and name.startswith("x-amz-")
+                and not (
+                    name == "x-amz-security-token"
+                    and settings.session_token_mode == "append_after_signing"
+                )
+            ]
+            if unsigned:
+                raise AccessDeniedError(
+                    "There were headers present in the request which were not signed: "
+                    + ", ".join(sorted(unsigned))
+                )
+            break
+    for name in signed:
+        if name not in received:
+            missing = [name for name in signed if name not in received]
+            raise IncompleteSignatureError(
+                f"SignedHeaders names {', '.join(missing)}, which the request does not carry: "
+                "every signed header must be sent with the value it was signed with"
+            )
 
 
 def _body_bytes(body: ReceivedBody) -> bytes | bytearray | memoryview:
@@ -578,17 +780,23 @@ def _payload_hash(
 def _canonical(claim: _Claim, settings: SigningSettings, payload_hash: str) -> tuple[str, str]:
     """(canonical request, string to sign), by the signer's rules."""
     try:
-        path = _core.canonical_path(claim.path, settings.double_uri_encode, settings.normalize_path)
-        query = _core.canonical_query(claim.query)
-        headers = claim.headers
-        block, signed_names = _core.canonical_headers(
-            [(name, value) for name in claim.signed_headers for value in headers[name]]
+        query = claim.canonical_query
+        if query is None:
+            # The path's error first, as the canonical request is written.
+            _core.canonical_path(claim.path, settings.double_uri_encode, settings.normalize_path)
+            raise InvalidRequestError(str(claim.query_error))
+        return _core.request_to_sign(
+            claim.method,
+            claim.path,
+            settings.double_uri_encode,
+            settings.normalize_path,
+            query,
+            claim.headers,
+            claim.signed_headers,
+            payload_hash,
+            claim.amz_date,
+            claim.scope,
         )
-        canonical_request = "\n".join(
-            (claim.method, path, query, block, signed_names, payload_hash)
-        )
-        scope = f"{claim.date}/{claim.region}/{claim.service}/aws4_request"
-        return canonical_request, _core.string_to_sign(claim.amz_date, scope, canonical_request)
     except InvalidRequestError as exc:
         raise MalformedRequestError(str(exc)) from None
 
@@ -714,6 +922,8 @@ class Verifier:
         if self._clock is None:
             return time.time()
         now = self._clock()
+        if type(now) is float:
+            return now
         if isinstance(now, datetime):
             if now.utcoffset() is None:
                 raise InvalidRequestError("clock returned a naive datetime; return an aware one")
@@ -740,22 +950,42 @@ class Verifier:
         which is taken as empty when neither is given.
         """
         claim, settings = _parse_claim(method, url, headers, self._settings, self._limits)
-        malformed = _malformed_for(claim.auth_type)
-        self._check_scope(claim, malformed)
-        now = self._now()
-        expires_at = self._check_time(claim, now)
+        # The checks in order; each `if not (...)` tests that a check passes, and only
+        # when it does not is the check's method run, to raise its error.
+        regions = self._regions
+        services = self._services
+        if not (
+            (regions is None or claim.region in regions)
+            and (services is None or claim.service in services)
+            and claim.date == claim.amz_date[:8]
+        ):
+            self._check_scope(claim)
+        now = _time() if self._clock is None else self._now()
+        seconds = claim.signed_at
+        expires = claim.expires
+        skew = self._max_skew
+        if expires is None:
+            expires_at = None
+            if not -skew <= now - seconds <= skew:
+                self._check_time(claim, now)
+        else:
+            expires_at = seconds + expires
+            if not (0 < expires <= self._max_expires and seconds - skew <= now <= expires_at):
+                self._check_time(claim, now)
         _check_signed_headers(claim, settings)
-        secret, expected_token = self._secret(claim, now)
+        secret = self._lookup(claim.access_key_id)
+        expected_token = None
+        if not (type(secret) is str and secret and claim.session_token is None):
+            secret, expected_token = self._secret(secret, claim, now)
         payload_hash = _payload_hash(claim, settings, body, payload_sha256)
         canonical_request, string_to_sign = _canonical(claim, settings, payload_hash)
-        key = _core.signing_key(
+        expected = _core.signing_key(
             claim.access_key_id, secret, claim.date, claim.region, claim.service
-        )
-        expected = key.sign(string_to_sign)
+        ).sign(string_to_sign)
         provided = claim.signature
         # The comparison takes the same time whatever the provided signature's first
-        # differing byte; a provided value that is not 64 hex digits cannot match.
-        if not (_HEX_SIGNATURE.fullmatch(provided) and hmac.compare_digest(expected, provided)):
+        # differing byte (compare_digest takes ASCII text: anything else cannot match).
+        if not (provided.isascii() and hmac.compare_digest(expected, provided)):
             token = claim.session_token or expected_token
             canonical_shown = _redact(canonical_request, token)
             raise SignatureDoesNotMatchError(
@@ -767,43 +997,51 @@ class Verifier:
                 canonical_shown,
                 string_to_sign,
             )
-        return VerifiedRequest(
-            claim.access_key_id,
-            claim.signed_at,
-            claim.region,
-            claim.service,
-            claim.signed_headers,
-            claim.auth_type,
-            expires_at,
-            payload_hash,
+        return _new_tuple(
+            VerifiedRequest,
+            (
+                claim.access_key_id,
+                None,
+                claim.region,
+                claim.service,
+                claim.signed_headers,
+                claim.auth_type,
+                None,
+                payload_hash,
+                claim.signed_at,
+                expires_at,
+            ),
         )
 
-    def _check_scope(self, claim: _Claim, malformed: type[VerificationError]) -> None:
+    def _check_scope(self, claim: _Claim) -> None:
         regions = self._regions
         if regions is not None and claim.region not in regions:
             expecting = " or ".join(repr(region) for region in sorted(regions))
-            raise malformed(
+            raise _malformed_for(claim.auth_type)(
                 f"Credential should be scoped to a valid region; the region "
                 f"{claim.region!r:.40} is wrong; expecting {expecting}"
             )
         services = self._services
         if services is not None and claim.service not in services:
             expecting = " or ".join(repr(service) for service in sorted(services))
-            raise malformed(f"Credential should be scoped to correct service: {expecting}.")
+            raise _malformed_for(claim.auth_type)(
+                f"Credential should be scoped to correct service: {expecting}."
+            )
         if claim.date != claim.amz_date[:8]:
-            raise malformed(
+            raise _malformed_for(claim.auth_type)(
                 "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of "
                 f"date from HTTP: '{claim.date}' != '{claim.amz_date[:8]}', from "
                 f"'{claim.amz_date}'."
             )
 
-    def _check_time(self, claim: _Claim, now: float) -> datetime | None:
-        """The presigned request's expiry; raises when now is outside the valid window."""
-        signed_at = claim.signed_at
-        seconds = signed_at.timestamp()
+    def _check_time(self, claim: _Claim, now: float) -> int | None:
+        """The presigned request's expiry (POSIX seconds); raises when now is outside the
+        valid window."""
+        seconds = claim.signed_at
         skew = self._max_skew
-        if claim.expires is None:
-            if abs(now - seconds) <= skew:
+        expires = claim.expires
+        if expires is None:
+            if -skew <= now - seconds <= skew:
                 return None
             now_text = amz_date_text(datetime.fromtimestamp(int(now), timezone.utc))
             minutes = f"{skew // 60} min." if skew % 60 == 0 else f"{skew} s"
@@ -818,7 +1056,6 @@ class Verifier:
                 f"Signature not yet current: {claim.amz_date} is still later than {bound} "
                 f"({now_text} + {minutes})"
             )
-        expires = claim.expires
         if expires < 1:
             raise AuthorizationQueryParametersError("X-Amz-Expires must be at least 1 second")
         if expires > self._max_expires:
@@ -827,28 +1064,23 @@ class Verifier:
                 if self._max_expires == 604800
                 else f"X-Amz-Expires must be at most {self._max_expires} seconds"
             )
-        server_time = amz_date_text(datetime.fromtimestamp(int(now), timezone.utc))
-        if now > seconds + expires:
-            expired_at = amz_date_text(signed_at + timedelta(seconds=expires))
+        expires_at = seconds + expires
+        if now > expires_at:
             raise AccessDeniedError(
-                f"Request has expired: X-Amz-Expires {expires}, Expires {expired_at}, "
-                f"ServerTime {server_time}"
+                f"Request has expired: X-Amz-Expires {expires}, Expires "
+                f"{amz_date_text(_utc(expires_at))}, ServerTime "
+                f"{amz_date_text(datetime.fromtimestamp(int(now), timezone.utc))}"
             )
         if seconds - now > skew:
             raise AccessDeniedError(
                 f"Request is not yet valid: X-Amz-Date {claim.amz_date} is more than {skew} s "
-                f"after ServerTime {server_time}"
+                f"after ServerTime {amz_date_text(datetime.fromtimestamp(int(now), timezone.utc))}"
             )
-        try:
-            return signed_at + timedelta(seconds=expires)
-        except OverflowError:
-            raise AuthorizationQueryParametersError(
-                "X-Amz-Date plus X-Amz-Expires is past the year 9999"
-            ) from None
+        return expires_at
 
-    def _secret(self, claim: _Claim, now: float) -> tuple[str, str | None]:
-        """(secret, the session token it requires) of the claim's access key."""
-        entry = self._lookup(claim.access_key_id)
+    def _secret(self, entry: SecretValue, claim: _Claim, now: float) -> tuple[str, str | None]:
+        """(secret, the session token it requires) of the claim's access key, given what
+        the lookup returned for it."""
         if entry is None:
             raise InvalidAccessKeyIdError(
                 "The AWS Access Key Id you provided does not exist in our records."
