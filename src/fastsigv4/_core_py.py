@@ -410,8 +410,7 @@ def split_url(url: str) -> tuple[str, str, str, str]:
             f"url host {host!r} is empty or not ASCII; use the IDNA (punycode) form of the host"
         )
     if port:
-        # isdecimal: the digits int() reads (a superscript two is a digit, not decimal).
-        if not port.isdecimal() or not 0 < int(port) < 65536:
+        if not (port.isascii() and port.isdigit() and len(port) <= 5 and 0 < int(port) < 65536):
             raise InvalidRequestError(f"url port {port!r} is not a number from 1 to 65535")
         port = str(int(port))  # clients send ':080' as ':80' (or drop it): sign what they send
         if port == _DEFAULT_PORTS.get(scheme):
