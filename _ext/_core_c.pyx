@@ -1293,7 +1293,7 @@ def split_url(url):
         if port > 65535:
             return _pure().split_url(url)
     if host_end + 1 < auth_end:
-        if port == 0:
+        if port == 0 or auth_end - host_end - 1 > 5:   # 1 to 65535, at most five digits
             return _pure().split_url(url)
         if _is(s, sep, b"http") or _is(s, sep, b"ws"):
             default_port = 80

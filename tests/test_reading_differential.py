@@ -229,7 +229,17 @@ def test_split_url_examples(url: str, expected: tuple[str, str, str, str]) -> No
 
 
 @pytest.mark.parametrize(
-    "url", ["https://h:²/", "https://h:0/", "https://h:65536/", "https://a b/", "1x://h", "h"]
+    "url",
+    [
+        "https://h:²/",
+        "https://h:٨٠/",
+        "https://h:000080/",
+        "https://h:0/",
+        "https://h:65536/",
+        "https://a b/",
+        "1x://h",
+        "h",
+    ],
 )
 def test_split_url_errors(url: str) -> None:
     result = assert_twins_agree("split_url", url)
