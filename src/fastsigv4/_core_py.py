@@ -21,6 +21,7 @@ from .errors import InvalidRequestError
 
 __all__ = [
     "IMPLEMENTATION",
+    "SHA256_IMPLEMENTATION",
     "PresignKernel",
     "PresignedParts",
     "SigningKey",
@@ -32,14 +33,18 @@ __all__ = [
     "presigned_parts",
     "request_to_sign",
     "sha256_hex",
+    "sign_request",
     "signing_key",
     "split_url",
     "string_to_sign",
+    "template_key",
     "trimall",
     "uri_encode",
 ]
 
 IMPLEMENTATION = "python"
+# What computes SHA-256 here; the compiled twin names its compression ("sha-ni", "portable").
+SHA256_IMPLEMENTATION = "hashlib"
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 
@@ -74,11 +79,14 @@ def utf8_bytes(text: str, what: str) -> bytes:
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise InvalidRequestError(
-            f"{what} contains a lone surrogate (U+{ord(text[exc.start]):04X}) at index "
-            f"{exc.start}, which has no UTF-8 form; pass valid Unicode text (if it came "
-            "from bytes, decode them with errors='strict')"
-        ) from None
+        index = exc.start
+    # Raised outside the except block: the UnicodeEncodeError, which holds the whole
+    # text (a secret, perhaps), must not ride along as __context__.
+    raise InvalidRequestError(
+        f"{what} contains a lone surrogate (U+{ord(text[index]):04X}) at index "
+        f"{index}, which has no UTF-8 form; pass valid Unicode text (if it came "
+        "from bytes, decode them with errors='strict')"
+    )
 
 
 def uri_encode(value: str, keep_slash: bool = False) -> str:
@@ -301,6 +309,83 @@ def clear_signing_key_cache() -> None:
     _KEY_CACHE.clear()
 
 
+def template_key(twin: str, url: object, headers: object) -> tuple[str, ...] | None:
+    """``(twin, url, name, value, ...)``: a cache key for what a signer derives from
+    ``url`` and ``headers`` (each header name and value in order), or None when they
+    cannot be cached.
+
+    An equal key must mean an identical result, so only exact str values qualify (a str
+    subclass may behave differently), from a dict, a list or tuple of pairs, or None.
+    """
+    if type(url) is not str:
+        return None
+    if headers is None:
+        pairs: tuple[tuple[str, str], ...] = ()
+    elif type(headers) is dict:
+        pairs = tuple(headers.items())
+    elif type(headers) is list or type(headers) is tuple:
+        pairs = tuple(headers)
+        for pair in pairs:
+            if type(pair) is not tuple or len(pair) != 2:
+                return None
+    else:
+        return None
+    key = [twin, url]
+    for pair in pairs:
+        name, value = pair
+        if type(name) is not str or type(value) is not str:
+            return None
+        key += pair
+    return tuple(key)
+
+
+def sign_request(
+    key: SigningKey,
+    method: str,
+    segments: Sequence[str],
+    amz_date: str,
+    payload: bytes | str,
+    scope: str,
+    credential: str,
+    signed_names: str,
+    headers: tuple[tuple[str, str], ...],
+) -> tuple[tuple[tuple[str, str], ...], str, str, str]:
+    """Sign one header-signed request from the parts a signer caches, in one call.
+
+    ``payload`` is the body (bytes, hashed here) or its payload hash (a str, used as
+    is). The canonical request is ``method`` followed by ``segments`` with the
+    per-request values between them: with two segments the X-Amz-Date value
+    ``amz_date``; with three the payload hash, then ``amz_date``; it ends with the
+    payload hash. ``scope`` goes into the string to sign; ``credential`` (access key id
+    "/" scope) and ``signed_names`` into the Authorization value.
+
+    Returns (``headers`` followed by X-Amz-Date, X-Amz-Content-SHA256 when there are
+    three segments, and Authorization; the signature; the canonical request; the
+    string to sign).
+    """
+    payload_hash = payload if isinstance(payload, str) else sha256_hex(payload)
+    if len(segments) == 3:
+        head, middle, tail = segments
+        canonical_request = "".join(
+            (method, head, payload_hash, middle, amz_date, tail, payload_hash)
+        )
+        added: tuple[tuple[str, str], ...] = (
+            ("X-Amz-Date", amz_date),
+            ("X-Amz-Content-SHA256", payload_hash),
+        )
+    else:
+        head, tail = segments
+        canonical_request = "".join((method, head, amz_date, tail, payload_hash))
+        added = (("X-Amz-Date", amz_date),)
+    to_sign = string_to_sign(amz_date, scope, canonical_request)
+    signature = key.sign(to_sign)
+    authorization = (
+        f"{ALGORITHM} Credential={credential}, SignedHeaders={signed_names}, Signature={signature}"
+    )
+    headers += (*added, ("Authorization", authorization))
+    return headers, signature, canonical_request, to_sign
+
+
 class PresignKernel:
     """Presigns raw S3 object keys against everything precomputed for one timestamp.
 
@@ -411,7 +496,7 @@ def split_url(url: str) -> tuple[str, str, str, str]:
         )
     if port:
         if not (port.isascii() and port.isdigit() and len(port) <= 5 and 0 < int(port) < 65536):
-            raise InvalidRequestError(f"url port {port!r} is not a number from 1 to 65535")
+            raise InvalidRequestError(f"url port {port!r:.20} is not a number from 1 to 65535")
         port = str(int(port))  # clients send ':080' as ':80' (or drop it): sign what they send
         if port == _DEFAULT_PORTS.get(scheme):
             port = ""
