@@ -10,10 +10,10 @@ exactly what it always does, so no error message is duplicated here.
 
 cimport cython
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
-from cpython.exc cimport PyErr_Clear
-from cpython.ref cimport Py_INCREF
 from cpython.dict cimport PyDict_Next, PyDict_Size
+from cpython.exc cimport PyErr_Clear
 from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF
 from cpython.sequence cimport PySequence_Fast_GET_ITEM
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE, PyTuple_New, PyTuple_SET_ITEM
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_DecodeUTF8, PyUnicode_GET_LENGTH, PyUnicode_New
@@ -821,7 +821,6 @@ def sign_request(key, method, segments, amz_date, payload, scope, credential, si
     cdef uint8_t cr_stack[1024]
     cdef uint8_t sts_stack[256]
     cdef Buf cr, sts
-    cdef uint8_t *d
     cdef str payload_hash = None
     cdef tuple out
     if (type(key) is SigningKey and type(method) is str and type(segments) is tuple
