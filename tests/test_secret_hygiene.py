@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
+from xml.sax.saxutils import escape
 
 import pytest
 
@@ -197,9 +198,20 @@ def test_cli_output_never_carries_secrets(
     unsigned.write_bytes(b"GET /x HTTP/1.1\r\nHost: sts.amazonaws.com\r\n\r\n")
     keys = tmp_path / "keys.txt"
     keys.write_text("a\nb b\n")
+    # The server's view of that request, echoed in its error as S3 does: token included.
+    server_view = signed.canonical_request.replace("\nx-amz-target:T\n", "\nx-amz-target:U\n")
+    assert TOKEN in server_view
+    error = tmp_path / "error.xml"
+    error.write_text(
+        "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we "
+        "calculated does not match the signature you provided.</Message>"
+        f"<CanonicalRequest>{escape(server_view)}</CanonicalRequest></Error>"
+    )
     # presign-bulk's URLs must carry X-Amz-Security-Token (they are the product): they go
     # to a file, and what the command prints besides is checked.
     runs = [
+        ["diagnose", str(error), "--request", str(raw)],
+        ["diagnose", str(error), "--url", url],
         ["verify", url, "--now", NOW],
         ["verify", url.replace("a%20b", "a%20c"), "--now", NOW],
         ["verify", url, "--now", "20250101T000000Z"],
