@@ -19,7 +19,7 @@ from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE, PyTuple_New, PyTu
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_DecodeUTF8, PyUnicode_GET_LENGTH, PyUnicode_New
 from libc.stdint cimport uint8_t, uint64_t
 from libc.stdlib cimport free, malloc, qsort, realloc
-from libc.string cimport memchr, memcmp, memcpy, memset
+from libc.string cimport memchr, memcmp, memcpy, memset, strlen
 
 from itertools import chain
 
@@ -298,34 +298,40 @@ def uri_encode(value, bint keep_slash=False):
     return _encoded(s, n, safe, PLAIN)
 
 
+cdef int _put_normalized_path(Buf *out, const uint8_t *s, Py_ssize_t n, int escapes) noexcept nogil:
+    """Append the path with dot segments removed and slashes collapsed, each segment
+    encoded (_remove_dot_segments while encoding); -1 when out of memory."""
+    # An encoded segment has no '/', so dropping the last output segment means cutting
+    # at the last '/' written.
+    cdef Py_ssize_t base = out.n, start = 0, end, size
+    while True:
+        end = _find(s, start, n, ord("/"))
+        size = end - start
+        if _dots(s + start, size) == 2:
+            while out.n > base:
+                out.n -= 1
+                if out.p[out.n] == ord("/"):
+                    break
+        elif size and not _dots(s + start, size):
+            if _put(out, b"/", 1) < 0 or _encode(out, s + start, size, PATH_SAFE, escapes) < 0:
+                return -1
+        if end == n:
+            break
+        start = end + 1
+    # Nothing left is the root; the RFC trailing-slash rule: a last segment "", "." or
+    # ".." leaves a directory.
+    if out.n == base or not size or _dots(s + start, size):
+        return _put(out, b"/", 1)
+    return 0
+
+
 cdef str _normalized_path(const uint8_t *s, Py_ssize_t n, int escapes):
-    # _remove_dot_segments while encoding, segment by segment: an encoded segment has
-    # no '/', so dropping the last output segment means cutting at the last '/'.
     cdef uint8_t stack[512]
     cdef Buf out
-    cdef Py_ssize_t start = 0, end, size
     _buf_init(&out, stack, sizeof(stack))
     try:
-        while True:
-            end = _find(s, start, n, ord("/"))
-            size = end - start
-            if _dots(s + start, size) == 2:
-                while out.n:
-                    out.n -= 1
-                    if out.p[out.n] == ord("/"):
-                        break
-            elif size and not _dots(s + start, size):
-                if _put(&out, b"/", 1) < 0 or _encode(&out, s + start, size, PATH_SAFE, escapes) < 0:
-                    raise MemoryError()
-            if end == n:
-                break
-            start = end + 1
-        if not out.n:
-            return "/"
-        # The RFC trailing-slash rule: a last segment "", "." or ".." leaves a directory.
-        if not size or _dots(s + start, size):
-            if _put(&out, b"/", 1) < 0:
-                raise MemoryError()
+        if _put_normalized_path(&out, s, n, escapes) < 0:
+            raise MemoryError()
         return _ascii_str(out.p, out.n)
     finally:
         _buf_free(&out)
@@ -386,20 +392,64 @@ cdef int _add_pair(Buf *pairs, Buf *enc, const uint8_t *k, Py_ssize_t kn,
     return 0
 
 
+cdef void _sort_pairs(Pair *ps, Py_ssize_t count, const uint8_t *base) noexcept nogil:
+    """Sort pairs whose keys and values lie in base, as Python sorts (key, value) tuples."""
+    cdef Pair pair
+    cdef Py_ssize_t i, j
+    for i in range(count):
+        ps[i].base = base
+    if count > 16:
+        qsort(ps, count, sizeof(Pair), _cmp_pairs)
+        return
+    # Insertion sort: a query has a handful of parameters, and qsort's set-up and
+    # indirect calls cost more than the sorting.
+    for i in range(1, count):
+        pair = ps[i]
+        j = i
+        while j and _cmp_pairs(&ps[j - 1], &pair) > 0:
+            ps[j] = ps[j - 1]
+            j -= 1
+        ps[j] = pair
+
+cdef uint8_t *_join_pairs(uint8_t *d, const Pair *ps, Py_ssize_t count) noexcept nogil:
+    """Write the sorted pairs as key=value&key=value at d (sum of their sizes + 2 * count
+    - 1 bytes); returns the end."""
+    cdef Py_ssize_t i
+    for i in range(count):
+        if i:
+            d[0] = ord("&")
+            d += 1
+        memcpy(d, ps[i].base + ps[i].ko, ps[i].kn)
+        d += ps[i].kn
+        d[0] = ord("=")
+        memcpy(d + 1, ps[i].base + ps[i].vo, ps[i].vn)
+        d += 1 + ps[i].vn
+    return d
+
+cdef str _sorted_query(Buf *pairs, Buf *enc):
+    """The canonical query of the pairs recorded by _add_pair: sorted, '=' and '&' added."""
+    cdef Py_ssize_t count = pairs.n // <Py_ssize_t>sizeof(Pair)
+    cdef str result
+    if not count:
+        return ""
+    _sort_pairs(<Pair *>pairs.p, count, enc.p)
+    # enc holds exactly the keys and values: add one '=' per pair, '&' between pairs.
+    result = PyUnicode_New(enc.n + 2 * count - 1, 127)
+    _join_pairs(<uint8_t *>PyUnicode_DATA(result), <Pair *>pairs.p, count)
+    return result
+
+
 def canonical_query(query, extra=()):
     """The canonical query string (see the pure twin)."""
     cdef const uint8_t *q = NULL
     cdef const uint8_t *k
     cdef const uint8_t *v
-    cdef Py_ssize_t qn, kn, vn, start = 0, end, eq, vstart, count, i
+    cdef Py_ssize_t qn, kn, vn, start = 0, end, eq, vstart
     cdef uint8_t enc_stack[1024]
     cdef Pair pair_stack[16]
     cdef Buf enc, pairs
-    cdef Pair *ps
-    cdef uint8_t *d
     cdef int r
     cdef list seen = []
-    cdef str result
     if type(query) is str:
         q = <const uint8_t *>_utf8(query, &qn)
     if q == NULL:
@@ -437,26 +487,7 @@ def canonical_query(query, extra=()):
                 return _pure().canonical_query(query, chain(seen, items))
             if _add_pair(&pairs, &enc, k, kn, v, vn, PLAIN) < 0:
                 raise MemoryError()
-        count = pairs.n // <Py_ssize_t>sizeof(Pair)
-        if not count:
-            return ""
-        ps = <Pair *>pairs.p
-        for i in range(count):
-            ps[i].base = enc.p
-        qsort(ps, count, sizeof(Pair), _cmp_pairs)
-        # enc holds exactly the keys and values: add one '=' per pair, '&' between pairs.
-        result = PyUnicode_New(enc.n + 2 * count - 1, 127)
-        d = <uint8_t *>PyUnicode_DATA(result)
-        for i in range(count):
-            if i:
-                d[0] = ord("&")
-                d += 1
-            memcpy(d, enc.p + ps[i].ko, ps[i].kn)
-            d += ps[i].kn
-            d[0] = ord("=")
-            memcpy(d + 1, enc.p + ps[i].vo, ps[i].vn)
-            d += 1 + ps[i].vn
-        return result
+        return _sorted_query(&pairs, &enc)
     finally:
         _buf_free(&enc)
         _buf_free(&pairs)
@@ -1400,44 +1431,6 @@ cdef inline object _value(const uint8_t *q, Py_ssize_t offset, Py_ssize_t n):
     return None if offset < 0 else _unquoted(q + offset, n)
 
 
-cdef str _sorted_query(Buf *pairs, Buf *enc):
-    """The canonical query of the pairs recorded by _add_pair: sorted, '=' and '&' added."""
-    cdef Py_ssize_t count = pairs.n // <Py_ssize_t>sizeof(Pair), i
-    cdef Pair *ps = <Pair *>pairs.p
-    cdef str result
-    cdef uint8_t *d
-    if not count:
-        return ""
-    cdef Pair pair
-    cdef Py_ssize_t j
-    for i in range(count):
-        ps[i].base = enc.p
-    if count <= 16:
-        # Insertion sort: a presigned query has a handful of parameters, and qsort's
-        # set-up and indirect calls cost more than the sorting.
-        for i in range(1, count):
-            pair = ps[i]
-            j = i
-            while j and _cmp_pairs(&ps[j - 1], &pair) > 0:
-                ps[j] = ps[j - 1]
-                j -= 1
-            ps[j] = pair
-    else:
-        qsort(ps, count, sizeof(Pair), _cmp_pairs)
-    result = PyUnicode_New(enc.n + 2 * count - 1, 127)
-    d = <uint8_t *>PyUnicode_DATA(result)
-    for i in range(count):
-        if i:
-            d[0] = ord("&")
-            d += 1
-        memcpy(d, enc.p + ps[i].ko, ps[i].kn)
-        d += ps[i].kn
-        d[0] = ord("=")
-        memcpy(d + 1, enc.p + ps[i].vo, ps[i].vn)
-        d += 1 + ps[i].vn
-    return result
-
-
 def presigned_parts(query, bint drop_token=False):
     """One pass over a received query: its signing parameters and canonical query (see
     the pure twin)."""
@@ -1529,14 +1522,20 @@ cdef object _expires_number(object text):
 
 
 cdef object _amz_seconds(str text):
-    cdef const uint8_t *s
+    cdef long long seconds
+    if not PyUnicode_IS_ASCII(text) or not _amz_date_seconds(
+            <const uint8_t *>PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), &seconds):
+        return None
+    return seconds
+
+
+@cython.cdivision(True)    # every operand is >= 0 (years from 1)
+cdef bint _amz_date_seconds(const uint8_t *s, Py_ssize_t n, long long *seconds) noexcept nogil:
+    """POSIX seconds of the ASCII X-Amz-Date s[:n] into *seconds; False if it is not one."""
     cdef int year, month, day, hour, minute, second, days_in_month
     cdef long long y, era, yoe, doy, doe
-    if not PyUnicode_IS_ASCII(text) or PyUnicode_GET_LENGTH(text) != 16:
-        return None
-    s = <const uint8_t *>PyUnicode_DATA(text)
-    if s[8] != ord("T") or s[15] != ord("Z"):
-        return None
+    if n != 16 or s[8] != ord("T") or s[15] != ord("Z"):
+        return False
     year = _number(s, 4)
     month = _number(s + 4, 2)
     day = _number(s + 6, 2)
@@ -1545,9 +1544,9 @@ cdef object _amz_seconds(str text):
     second = _number(s + 13, 2)
     # The datetime constructor's ranges; a field that is not digits is -1.
     if year < 1 or not 1 <= month <= 12 or hour < 0 or hour > 23 or minute < 0 or minute > 59:
-        return None
+        return False
     if second < 0 or second > 59:
-        return None
+        return False
     if month == 2:
         days_in_month = 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
     elif month == 4 or month == 6 or month == 9 or month == 11:
@@ -1555,14 +1554,15 @@ cdef object _amz_seconds(str text):
     else:
         days_in_month = 31
     if not 1 <= day <= days_in_month:
-        return None
+        return False
     # Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
     y = year - (1 if month <= 2 else 0)
     era = y // 400
     yoe = y - era * 400
     doy = (153 * (month - 3 if month > 2 else month + 9) + 2) // 5 + day - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return (era * 146097 + doe - 719468) * 86400 + hour * 3600 + minute * 60 + second
+    seconds[0] = (era * 146097 + doe - 719468) * 86400 + hour * 3600 + minute * 60 + second
+    return True
 
 
 def request_to_sign(method, path, bint double_encode, bint normalize, query, headers,
@@ -1680,3 +1680,322 @@ cdef object _fallback(method, path, bint double_encode, bint normalize, query, h
     PyErr_Clear()
     return _pure().request_to_sign(method, path, double_encode, normalize, query, headers,
                                    signed_headers, payload_hash, amz_date, scope)
+
+
+# ---------------------------------------------------------------------------------------
+# The verifier's fast lane (see the pure twin's read_presigned for the shape it takes).
+# Everything outside that shape returns None; nothing here raises for bad input.
+
+cdef uint8_t _LANE_HOST[256]       # lowercase letters, digits, '.', '-'
+cdef frozenset _LANE_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
+cdef dict _lane_credentials = {}   # X-Amz-Credential text -> the pure twin's _lane_credential
+cdef tuple _last_credential = ("", None)  # the last one read: a server sees runs of the same
+cdef Py_ssize_t _LANE_CACHE_SIZE = 256
+cdef str _UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+cdef str _EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+cdef void _build_lane_tables() noexcept:
+    cdef int c
+    for c in range(256):
+        _LANE_HOST[c] = ord("a") <= c <= ord("z") or ord("0") <= c <= ord("9") or c == ord(".") or c == ord("-")
+
+_build_lane_tables()
+
+
+cdef bint _canonical_text(const uint8_t *s, Py_ssize_t n) noexcept nogil:
+    """Whether the query rule leaves s[:n] as it is: unreserved bytes and uppercase %XX
+    escapes of bytes outside the unreserved set (the pure twin's _CANONICAL_TEXT)."""
+    cdef Py_ssize_t i = 0
+    while i < n:
+        if s[i] == ord("%"):
+            if (i + 2 >= n or _HEX[s[i + 1]] > 15 or _HEX[s[i + 2]] > 15
+                    or ord("a") <= s[i + 1] <= ord("f") or ord("a") <= s[i + 2] <= ord("f")
+                    or _SAFE[(_HEX[s[i + 1]] << 4) | _HEX[s[i + 2]]] & UNRESERVED):
+                return False
+            i += 3
+        elif _SAFE[s[i]] & UNRESERVED:
+            i += 1
+        else:
+            return False
+    return True
+
+
+cdef int _lane_parameter(const uint8_t *s, Py_ssize_t n) noexcept nogil:
+    """Index into _PARAMETER of the query name s[:n] as sent (not decoded), or -1."""
+    cdef int k
+    for k in range(9):
+        if n == _PARAMETER_N[k] and memcmp(s, _PARAMETER[k], n) == 0:
+            return k
+    return -1
+
+
+cdef bint _is_text(const uint8_t *s, Py_ssize_t n, const char *text) noexcept nogil:
+    return n == <Py_ssize_t>strlen(text) and memcmp(s, text, n) == 0
+
+
+def read_presigned(method, url, headers, settings, limits):
+    """A presigned request of the common shape, read and canonicalized in one call, or
+    None (see the pure twin)."""
+    global _last_credential
+    cdef const uint8_t *s
+    cdef const uint8_t *p
+    cdef Py_ssize_t n, pn, i, rest, query, auth_end, host_end, path_end, start, end, eq, vstart
+    cdef Py_ssize_t max_url_length, max_query_parameters, max_headers, max_header_bytes
+    cdef Py_ssize_t offset[SIGNING_COUNT]
+    cdef Py_ssize_t size[SIGNING_COUNT]
+    cdef Py_ssize_t count = 0, total = 0, pos = 0, digits = 0, pair_count
+    cdef long port = 0, default_port
+    cdef long long signed_at, expires = 0
+    cdef char port_text[8]
+    cdef int k, escapes
+    cdef bint double_encode, normalize, unsigned_payload
+    cdef uint8_t out_stack[2048]
+    cdef Pair pair_stack[16]
+    cdef Buf out, pairs
+    cdef Pair *pair
+    cdef uint8_t digest[32]
+    cdef uint8_t *d
+    cdef PyObject *key
+    cdef PyObject *value
+    cdef object host_header = None, items
+    cdef str result, scope
+    if (type(method) is not str or type(url) is not str or type(limits) is not tuple
+            or method not in _LANE_METHODS or not PyUnicode_IS_ASCII(url)):
+        return None
+    max_url_length, max_query_parameters, max_headers, max_header_bytes = limits
+    s = <const uint8_t *>PyUnicode_DATA(url)
+    n = PyUnicode_GET_LENGTH(url)
+    if n > max_url_length or _has_url_control(s, n):
+        return None
+    if n >= 8 and memcmp(s, b"https://", 8) == 0:
+        rest, default_port = 8, 443
+    elif n >= 7 and memcmp(s, b"http://", 7) == 0:
+        rest, default_port = 7, 80
+    else:
+        return None
+    query = _find(s, rest, n, ord("?"))
+    if query == n:
+        return None
+    auth_end = _find(s, rest, query, ord("/"))
+    host_end = _find(s, rest, auth_end, ord(":"))
+    if host_end == rest:
+        return None
+    for i in range(rest, host_end):
+        if not _LANE_HOST[s[i]]:
+            return None
+    if host_end < auth_end:
+        if not 0 < auth_end - host_end - 1 <= 5:
+            return None
+        for i in range(host_end + 1, auth_end):
+            if not ord("0") <= s[i] <= ord("9"):
+                return None
+            port = port * 10 + (s[i] - ord("0"))
+        if not 0 < port < 65536:
+            return None
+        if port != default_port:
+            while port:
+                digits += 1
+                port_text[8 - digits] = <char>(ord("0") + port % 10)
+                port //= 10
+
+    # The query: the signing parameters found, the others checked canonical as sent.
+    start = query + 1
+    for i in range(start, n):
+        if s[i] == ord("&"):
+            count += 1
+    if count >= max_query_parameters:
+        return None
+    for k in range(SIGNING_COUNT):
+        offset[k] = -1
+    pair_count = 0
+    while start < n:
+        end = _find(s, start, n, ord("&"))
+        if end > start:
+            eq = _find(s, start, end, ord("="))
+            vstart = eq + 1 if eq < end else end
+            k = _lane_parameter(s + start, eq - start)
+            if k > SIGNATURE:     # X-Amz-Security-Token or a SigV2 name
+                return None
+            if k >= 0:
+                if offset[k] >= 0:
+                    return None
+                offset[k] = vstart
+                size[k] = end - vstart
+            elif (memchr(s + start, ord("%"), eq - start) != NULL
+                    or not _canonical_text(s + start, eq - start)
+                    or not _canonical_text(s + vstart, end - vstart)):
+                return None
+            pair_count += 1
+        start = end + 1
+    for k in range(SIGNATURE + 1):
+        if offset[k] < 0:
+            return None
+    if not (_is_text(s + offset[0], size[0], b"AWS4-HMAC-SHA256")
+            and _is_text(s + offset[4], size[4], b"host")
+            and size[SIGNATURE] == 64 and 0 < size[3] < 16
+            and _amz_date_seconds(s + offset[2], size[2], &signed_at)):
+        return None
+    for i in range(64):
+        if not (ord("0") <= s[offset[SIGNATURE] + i] <= ord("9")
+                or ord("a") <= s[offset[SIGNATURE] + i] <= ord("f")):
+            return None
+    for i in range(size[3]):
+        if not ord("0") <= s[offset[3] + i] <= ord("9"):
+            return None
+        expires = expires * 10 + (s[offset[3] + i] - ord("0"))
+    last = _last_credential     # (text, parts): one read, so threads see a consistent pair
+    text = <str>(<tuple>last)[0]
+    if size[1] == PyUnicode_GET_LENGTH(text) and memcmp(s + offset[1], PyUnicode_DATA(text), size[1]) == 0:
+        credential = (<tuple>last)[1]
+    else:
+        text = _ascii_str(s + offset[1], size[1])
+        credential = _lane_credentials.get(text)
+        if credential is None:
+            credential = _pure()._lane_credential(text)
+            if credential is None:
+                return None
+            if len(_lane_credentials) >= _LANE_CACHE_SIZE:
+                _lane_credentials.clear()
+            _lane_credentials[text] = credential
+        _last_credential = (text, credential)
+    access_key_id, date, region, service, scope, preset = <tuple>credential
+    if memcmp(s + offset[2], PyUnicode_DATA(date), 8) != 0:    # the scope's date: 8 digits
+        return None
+    if settings is None:
+        settings = preset
+
+    # The headers: Host at most once, no Authorization and no x-amz-*.
+    if headers is not None:
+        if type(headers) is dict:
+            if PyDict_Size(headers) > max_headers:
+                return None
+            while PyDict_Next(headers, &pos, &key, &value):
+                total += _lane_header(<object>key, <object>value)
+                if total < 0:
+                    return None
+                if _is_host(<object>key):
+                    if host_header is not None:
+                        return None
+                    host_header = <object>value
+        elif type(headers) is list or type(headers) is tuple:
+            if len(headers) > max_headers:
+                return None
+            for item in headers:
+                if type(item) is not tuple or PyTuple_GET_SIZE(item) != 2:
+                    return None
+                total += _lane_header(<object>PyTuple_GET_ITEM(item, 0),
+                                      <object>PyTuple_GET_ITEM(item, 1))
+                if total < 0:
+                    return None
+                if _is_host(<object>PyTuple_GET_ITEM(item, 0)):
+                    if host_header is not None:
+                        return None
+                    host_header = <object>PyTuple_GET_ITEM(item, 1)
+        else:
+            return None
+        if total > max_header_bytes or (host_header is not None and not PyUnicode_IS_ASCII(host_header)):
+            return None
+
+    double_encode = settings.double_uri_encode
+    normalize = settings.normalize_path
+    unsigned_payload = settings.presign_unsigned_payload
+    escapes = PLAIN if double_encode else KEEP_ESCAPES
+    payload_hash = _UNSIGNED_PAYLOAD if unsigned_payload else _EMPTY_SHA256
+    _buf_init(&out, out_stack, sizeof(out_stack))
+    _buf_init(&pairs, pair_stack, sizeof(pair_stack))
+    try:
+        # method "\n" canonical path "\n"
+        if (_put(&out, PyUnicode_DATA(method), PyUnicode_GET_LENGTH(method)) < 0
+                or _put(&out, b"\n", 1) < 0):
+            raise MemoryError()
+        p = s + auth_end
+        pn = query - auth_end
+        if not pn:
+            p = <const uint8_t *>b"/"
+            pn = 1
+        if normalize:
+            if _put_normalized_path(&out, p, pn, escapes) < 0:
+                raise MemoryError()
+        elif _encode(&out, p, pn, PATH_SAFE, escapes) < 0:
+            raise MemoryError()
+        if _put(&out, b"\n", 1) < 0:
+            raise MemoryError()
+        # The canonical query: every parameter but the signature, canonical as sent.
+        if _reserve(&pairs, pair_count, <Py_ssize_t>sizeof(Pair)) < 0:
+            raise MemoryError()
+        start = query + 1
+        total = 0
+        while start < n:
+            end = _find(s, start, n, ord("&"))
+            if end > start and start != offset[SIGNATURE] - _PARAMETER_N[SIGNATURE] - 1:
+                eq = _find(s, start, end, ord("="))
+                vstart = eq + 1 if eq < end else end
+                pair = <Pair *>(pairs.p + pairs.n)
+                pairs.n += <Py_ssize_t>sizeof(Pair)
+                pair.ko = start
+                pair.kn = eq - start
+                pair.vo = vstart
+                pair.vn = end - vstart
+                total += pair.kn + pair.vn
+            start = end + 1
+        pair_count -= 1
+        if pair_count:
+            _sort_pairs(<Pair *>pairs.p, pair_count, s)
+            if _reserve(&out, total + 2 * pair_count - 1, 1) < 0:
+                raise MemoryError()
+            out.n = _join_pairs(out.p + out.n, <Pair *>pairs.p, pair_count) - out.p
+        # "\n" "host:" host "\n" "\n" "host" "\n" payload hash
+        if _put(&out, b"\nhost:", 6) < 0:
+            raise MemoryError()
+        if host_header is None:
+            if (_put(&out, s + rest, host_end - rest) < 0
+                    or (digits and (_put(&out, b":", 1) < 0
+                                    or _put(&out, port_text + 8 - digits, digits) < 0))):
+                raise MemoryError()
+        else:
+            k = _trim(&out, <const uint8_t *>PyUnicode_DATA(host_header),
+                      PyUnicode_GET_LENGTH(host_header))
+            if k > 0:
+                return None
+            if k < 0:
+                raise MemoryError()
+        if (_put(&out, b"\n\nhost\n", 7) < 0
+                or _put(&out, PyUnicode_DATA(payload_hash), PyUnicode_GET_LENGTH(payload_hash)) < 0):
+            raise MemoryError()
+        fsv4_sha256(out.p, out.n, digest)
+    finally:
+        _buf_free(&out)
+        _buf_free(&pairs)
+    n = PyUnicode_GET_LENGTH(scope)
+    result = PyUnicode_New(17 + 16 + 1 + n + 1 + 64, 127)
+    d = <uint8_t *>PyUnicode_DATA(result)
+    memcpy(d, b"AWS4-HMAC-SHA256\n", 17)
+    memcpy(d + 17, s + offset[2], 16)
+    d[33] = ord("\n")
+    memcpy(d + 34, PyUnicode_DATA(scope), n)
+    d[34 + n] = ord("\n")
+    fsv4_hex_lower(digest, 32, <char *>d + 35 + n)
+    return (access_key_id, date, region, service, signed_at, expires,
+            _ascii_str(s + offset[SIGNATURE], 64), payload_hash, result)
+
+
+cdef Py_ssize_t _lane_header(object name, object value):
+    """len(name) + len(value) of a header the lane takes, else -(a large number)."""
+    cdef const uint8_t *s
+    cdef Py_ssize_t n, i
+    if type(name) is not str or type(value) is not str or not PyUnicode_IS_ASCII(name):
+        return -PY_SSIZE_T_MAX
+    s = <const uint8_t *>PyUnicode_DATA(name)
+    n = PyUnicode_GET_LENGTH(name)
+    if not n:
+        return -PY_SSIZE_T_MAX
+    for i in range(n):
+        if not _TCHAR[s[i]]:
+            return -PY_SSIZE_T_MAX
+    if (n >= 6 and _is(s, 6, b"x-amz-")) or _is(s, n, b"authorization"):
+        return -PY_SSIZE_T_MAX
+    return n + PyUnicode_GET_LENGTH(value)
+
+
+cdef inline bint _is_host(object name):
+    return _is(<const uint8_t *>PyUnicode_DATA(name), PyUnicode_GET_LENGTH(name), b"host")

@@ -24,6 +24,7 @@ from ._core_py import (
     canonical_path,
     canonical_query,
     presigned_parts,
+    read_presigned,
     request_to_sign,
     sha256_hex,
     sign_request,
@@ -49,6 +50,7 @@ __all__ = [
     "clear_signing_key_cache",
     "compiled_twin",
     "presigned_parts",
+    "read_presigned",
     "request_to_sign",
     "sha256_hex",
     "sign_request",
@@ -83,6 +85,7 @@ TWIN_NAMES = (
     "presigned_parts",
     "amz_date_seconds",
     "request_to_sign",
+    "read_presigned",
 )
 
 NO_EXTENSIONS = (
