@@ -22,7 +22,6 @@ Peers that are not installed, or cannot run here, are skipped with a reason.
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 import functools
 import hashlib
@@ -864,18 +863,13 @@ def two_thread_runner(participant: S3Participant) -> tuple[str, PresignMany]:
 
 
 def sha256_path() -> str:
-    """Which SHA-256 code the compiled twin runs (read from the extension itself)."""
+    """Which SHA-256 code the compiled twin runs (its ``SHA256_IMPLEMENTATION``)."""
     compiled = _core.compiled_twin()
     if compiled is None:
-        return "n/a (no compiled twin; the pure twin uses hashlib/OpenSSL)"
-    try:
-        library = ctypes.CDLL(str(compiled.__file__))
-        function = library.fsv4_sha256_implementation
-        function.restype = ctypes.c_char_p
-        value = function()
-        name = value.decode() if isinstance(value, bytes) else repr(value)
-    except (OSError, AttributeError) as exc:
-        return f"unknown ({exc})"
+        return f"n/a (no compiled twin; the pure twin uses {_core_py.SHA256_IMPLEMENTATION})"
+    name = getattr(compiled, "SHA256_IMPLEMENTATION", None)
+    if not isinstance(name, str):
+        return "unknown (the compiled twin has no SHA256_IMPLEMENTATION: rebuild it)"
     forced = os.environ.get("FASTSIGV4_SHA256_PORTABLE", "")
     return name + (f" (FASTSIGV4_SHA256_PORTABLE={forced})" if forced else "")
 
