@@ -196,10 +196,11 @@ def test_s3_documentation_presigned_url_verifies() -> None:
     verifier = _s3_verifier(example["timestamp"])
     verified = verifier.verify("GET", url)
     assert verified.payload_sha256 == "UNSIGNED-PAYLOAD"
-    assert verified.expires_at == datetime(2013, 5, 25, tzinfo=timezone.utc)
+    expires_at = verified.expires_at
+    assert expires_at == datetime(2013, 5, 25, tzinfo=timezone.utc)
     assert inspect_request("GET", url).canonical_request == example["canonical_request"]
     # One second after its 86400 s, the documented URL has expired.
-    late = Verifier({ACCESS_KEY: SECRET}, clock=lambda: verified.expires_at + timedelta(seconds=1))  # type: ignore[operator]
+    late = Verifier({ACCESS_KEY: SECRET}, clock=lambda: expires_at + timedelta(seconds=1))
     with pytest.raises(AccessDeniedError, match="Request has expired"):
         late.verify("GET", url)
 

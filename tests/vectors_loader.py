@@ -410,8 +410,9 @@ def s3_doc_example_url(example: dict[str, Any], *, include_query: bool = True) -
             quote(key, safe="-_.~") + ("=" + quote(value, safe="-_.~") if value else "")
             for key, value in example["query"]
         )
-    host = dict(example["signed_headers_values"])["host"]
-    return "https://" + host + example["path"] + ("?" + query if query else "")
+    host: str = dict(example["signed_headers_values"])["host"]
+    path: str = example["path"]
+    return "https://" + host + path + ("?" + query if query else "")
 
 
 def s3_doc_header_examples(s3_doc: Any) -> list[dict[str, Any]]:
