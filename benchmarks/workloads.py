@@ -22,7 +22,6 @@ Peers that are not installed, or cannot run here, are skipped with a reason.
 
 from __future__ import annotations
 
-import ctypes
 import datetime as dt
 import functools
 import hashlib
@@ -41,7 +40,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext, supp
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import fastsigv4
 from fastsigv4 import Credentials, S3Presigner, Signer, _core, _core_py
@@ -254,6 +253,13 @@ def _loop(presign: PresignOne) -> PresignMany:
     return presign_many
 
 
+def _s3_peer(
+    name: str, presign: PresignOne, note: str, context: ContextFactory = nullcontext
+) -> S3Participant:
+    """A peer's W1 participant: no batch API, so presign_many loops over presign."""
+    return S3Participant(name, "peer", presign, _loop(presign), context, note=note)
+
+
 def _ours_s3(name: str, twin: ModuleType) -> S3Participant:
     with _core.using(twin):
         presigner = S3Presigner(CREDENTIALS, REGION, BUCKET, timestamp=AMZ_DATE, expires=EXPIRES)
@@ -327,26 +333,23 @@ def _botocore_client(kind: Literal["python", "crt"]) -> S3Participant:
         return url
 
     label = "Python signer" if kind == "python" else "CRT signer, botocore's default with awscrt"
-    return S3Participant(
+    return _s3_peer(
         f"botocore client ({kind})",
-        "peer",
         presign,
-        _loop(presign),
+        f"client.generate_presigned_url, signature_version s3v4, {label}",
         lambda: _botocore_query_auth(kind),
-        note=f"client.generate_presigned_url, signature_version s3v4, {label}",
     )
+
+
+def _botocore_credentials() -> Any:
+    credentials_module = _import("botocore.credentials", "botocore")
+    return credentials_module.Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY)
 
 
 def _botocore_query_auth_participant() -> S3Participant:
     botocore_auth = _import("botocore.auth", "botocore")
     awsrequest = _import("botocore.awsrequest", "botocore")
-    credentials_module = _import("botocore.credentials", "botocore")
-    auth = botocore_auth.S3SigV4QueryAuth(
-        credentials_module.Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY),
-        "s3",
-        REGION,
-        expires=EXPIRES,
-    )
+    auth = botocore_auth.S3SigV4QueryAuth(_botocore_credentials(), "s3", REGION, expires=EXPIRES)
     request_class = awsrequest.AWSRequest
     add_auth = auth.add_auth
     prefix = f"https://{S3_HOST}/"
@@ -357,28 +360,32 @@ def _botocore_query_auth_participant() -> S3Participant:
         url: str = request.url
         return url
 
-    return S3Participant(
-        "botocore S3SigV4QueryAuth",
-        "peer",
-        presign,
-        _loop(presign),
-        frozen_botocore_clock,
-        note="AWSRequest + add_auth per URL",
+    return _s3_peer(
+        "botocore S3SigV4QueryAuth", presign, "AWSRequest + add_auth per URL", frozen_botocore_clock
+    )
+
+
+def _awscrt_signing_config(awscrt_auth: Any, signature_type: str, **options: Any) -> Any:
+    """awscrt's SigV4 config for the example credentials, REGION and SIGNING_TIME."""
+    return awscrt_auth.AwsSigningConfig(
+        algorithm=awscrt_auth.AwsSigningAlgorithm.V4,
+        signature_type=getattr(awscrt_auth.AwsSignatureType, signature_type),
+        credentials_provider=awscrt_auth.AwsCredentialsProvider.new_static(
+            ACCESS_KEY_ID, SECRET_ACCESS_KEY
+        ),
+        region=REGION,
+        date=SIGNING_TIME,
+        **options,
     )
 
 
 def _awscrt_presign_participant() -> S3Participant:
     awscrt_auth = _import("awscrt.auth", "awscrt")
     awscrt_http = _import("awscrt.http", "awscrt")
-    config = awscrt_auth.AwsSigningConfig(
-        algorithm=awscrt_auth.AwsSigningAlgorithm.V4,
-        signature_type=awscrt_auth.AwsSignatureType.HTTP_REQUEST_QUERY_PARAMS,
-        credentials_provider=awscrt_auth.AwsCredentialsProvider.new_static(
-            ACCESS_KEY_ID, SECRET_ACCESS_KEY
-        ),
-        region=REGION,
+    config = _awscrt_signing_config(
+        awscrt_auth,
+        "HTTP_REQUEST_QUERY_PARAMS",
         service="s3",
-        date=SIGNING_TIME,
         # S3 rules: the path is signed as sent. With the defaults (True, True)
         # awscrt signs a different path than S3 checks for keys with '%', '//', '.'.
         use_double_uri_encode=False,
@@ -396,12 +403,8 @@ def _awscrt_presign_participant() -> S3Participant:
         sign_request(request, config).result()
         return origin + request.path  # type: ignore[no-any-return]
 
-    return S3Participant(
-        "awscrt aws_sign_request",
-        "peer",
-        presign,
-        _loop(presign),
-        note="HttpRequest + aws_sign_request(...).result() per URL",
+    return _s3_peer(
+        "awscrt aws_sign_request", presign, "HttpRequest + aws_sign_request(...).result() per URL"
     )
 
 
@@ -422,12 +425,10 @@ def _minio_presigned_get_object() -> S3Participant:
         url: str = presigned_get_object(BUCKET, key, expires=expires, request_date=SIGNING_TIME)
         return url
 
-    return S3Participant(
+    return _s3_peer(
         "minio presigned_get_object",
-        "peer",
         presign,
-        _loop(presign),
-        note="Minio(region=...) so no region lookup; request_date= frozen",
+        "Minio(region=...) so no region lookup; request_date= frozen",
     )
 
 
@@ -452,12 +453,10 @@ def _minio_presign_v4() -> S3Participant:
         text: str = unsplit(signed)
         return text
 
-    return S3Participant(
+    return _s3_peer(
         "minio presign_v4",
-        "peer",
         presign,
-        _loop(presign),
-        note="minio.signer.presign_v4 on a SplitResult (the lower-level call)",
+        "minio.signer.presign_v4 on a SplitResult (the lower-level call)",
     )
 
 
@@ -466,21 +465,14 @@ def _aws_sdk_signers_no_presign() -> S3Participant:
     raise Unavailable("aws-sdk-signers 0.4 signs headers only: it has no presigned-URL API")
 
 
-S3_PEERS: list[Callable[[], S3Participant]] = [
-    lambda: _botocore_client("python"),
-    lambda: _botocore_client("crt"),
-    _botocore_query_auth_participant,
-    _awscrt_presign_participant,
-    _minio_presigned_get_object,
-    _minio_presign_v4,
-]
-S3_PEER_NAMES = [
-    "botocore client (python)",
-    "botocore client (crt)",
-    "botocore S3SigV4QueryAuth",
-    "awscrt aws_sign_request",
-    "minio presigned_get_object",
-    "minio presign_v4",
+S3_PEERS: list[tuple[str, Callable[[], S3Participant]]] = [
+    ("botocore client (python)", lambda: _botocore_client("python")),
+    ("botocore client (crt)", lambda: _botocore_client("crt")),
+    ("botocore S3SigV4QueryAuth", _botocore_query_auth_participant),
+    ("awscrt aws_sign_request", _awscrt_presign_participant),
+    ("minio presigned_get_object", _minio_presigned_get_object),
+    ("minio presign_v4", _minio_presign_v4),
+    ("aws-sdk-signers", _aws_sdk_signers_no_presign),
 ]
 # Peers used for W4 (two threads): the signers, not the whole botocore client.
 W4_PEERS = {"awscrt aws_sign_request", "botocore S3SigV4QueryAuth", "minio presign_v4"}
@@ -495,24 +487,44 @@ class Roster:
     skipped: list[tuple[str, str, str]] = field(default_factory=list)  # workload, name, why
 
 
+Participant = TypeVar("Participant")
+
+
+def _factories(
+    ours: Callable[[str, ModuleType], Participant],
+    peers: Sequence[tuple[str, Callable[[], Participant]]],
+) -> dict[str, Callable[[], Participant]]:
+    """Each twin's participant (``ours``), then the peers', by name."""
+    factories: dict[str, Callable[[], Participant]] = {
+        name: functools.partial(ours, name, twin) for name, twin in _twins()
+    }
+    factories.update(peers)
+    return factories
+
+
+def _enlist(
+    workload: str,
+    factories: dict[str, Callable[[], Participant]],
+    participants: list[Participant],
+    roster: Roster,
+) -> Roster:
+    """Build every participant into ``participants``; one that is Unavailable is skipped."""
+    for name, factory in factories.items():
+        try:
+            participants.append(factory())
+        except Unavailable as exc:
+            roster.skipped.append((workload, name, str(exc)))
+    return roster
+
+
 def s3_factories() -> dict[str, Callable[[], S3Participant]]:
     """Every W1 participant's name and constructor (which raises Unavailable)."""
-    factories: dict[str, Callable[[], S3Participant]] = {}
-    for name, twin in _twins():
-        factories[name] = functools.partial(_ours_s3, name, twin)
-    factories.update(zip(S3_PEER_NAMES, S3_PEERS, strict=True))
-    factories["aws-sdk-signers"] = _aws_sdk_signers_no_presign
-    return factories
+    return _factories(_ours_s3, S3_PEERS)
 
 
 def s3_participants(roster: Roster | None = None) -> Roster:
     roster = roster if roster is not None else Roster()
-    for name, factory in s3_factories().items():
-        try:
-            roster.s3.append(factory())
-        except Unavailable as exc:
-            roster.skipped.append(("W1", name, str(exc)))
-    return roster
+    return _enlist("W1", s3_factories(), roster.s3, roster)
 
 
 # ---------------------------------------------------------------------------
@@ -549,10 +561,15 @@ def _ours_headers(name: str, twin: ModuleType) -> HeaderParticipant:
     )
 
 
+def _authorization_header(result: object) -> str:
+    """The Authorization header of a signed request with a ``headers`` mapping."""
+    value: str = result.headers["Authorization"]  # type: ignore[attr-defined]
+    return value
+
+
 def _botocore_headers(kind: Literal["python", "crt"]) -> HeaderParticipant:
     awsrequest = _import("botocore.awsrequest", "botocore")
-    credentials_module = _import("botocore.credentials", "botocore")
-    credentials = credentials_module.Credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY)
+    credentials = _botocore_credentials()
     if kind == "python":
         auth = _import("botocore.auth", "botocore").SigV4Auth(credentials, LOGS_SERVICE, REGION)
         name = "botocore SigV4Auth"
@@ -568,28 +585,20 @@ def _botocore_headers(kind: Literal["python", "crt"]) -> HeaderParticipant:
         add_auth(request)
         return request
 
-    def authorization(result: object) -> str:
-        value: str = result.headers["Authorization"]  # type: ignore[attr-defined]
-        return value
-
     return HeaderParticipant(
-        name, "peer", sign, authorization, frozen_botocore_clock, note="AWSRequest + add_auth"
+        name,
+        "peer",
+        sign,
+        _authorization_header,
+        frozen_botocore_clock,
+        note="AWSRequest + add_auth",
     )
 
 
 def _awscrt_headers() -> HeaderParticipant:
     awscrt_auth = _import("awscrt.auth", "awscrt")
     awscrt_http = _import("awscrt.http", "awscrt")
-    config = awscrt_auth.AwsSigningConfig(
-        algorithm=awscrt_auth.AwsSigningAlgorithm.V4,
-        signature_type=awscrt_auth.AwsSignatureType.HTTP_REQUEST_HEADERS,
-        credentials_provider=awscrt_auth.AwsCredentialsProvider.new_static(
-            ACCESS_KEY_ID, SECRET_ACCESS_KEY
-        ),
-        region=REGION,
-        service=LOGS_SERVICE,
-        date=SIGNING_TIME,
-    )
+    config = _awscrt_signing_config(awscrt_auth, "HTTP_REQUEST_HEADERS", service=LOGS_SERVICE)
     request_class = awscrt_http.HttpRequest
     headers_class = awscrt_http.HttpHeaders
     sign_request = awscrt_auth.aws_sign_request
@@ -637,15 +646,11 @@ def _requests_aws4auth() -> HeaderParticipant:
     def sign() -> object:
         return auth(copy())
 
-    def authorization(result: object) -> str:
-        value: str = result.headers["Authorization"]  # type: ignore[attr-defined]
-        return value
-
     return HeaderParticipant(
         "requests-aws4auth",
         "peer",
         sign,
-        authorization,
+        _authorization_header,
         note="AWS4Auth(PreparedRequest.copy()) per request",
     )
 
@@ -701,21 +706,12 @@ HEADER_PEERS: list[tuple[str, Callable[[], HeaderParticipant]]] = [
 
 def header_factories() -> dict[str, Callable[[], HeaderParticipant]]:
     """Every W2 participant's name and constructor (which raises Unavailable)."""
-    factories: dict[str, Callable[[], HeaderParticipant]] = {}
-    for name, twin in _twins():
-        factories[name] = functools.partial(_ours_headers, name, twin)
-    factories.update(HEADER_PEERS)
-    return factories
+    return _factories(_ours_headers, HEADER_PEERS)
 
 
 def header_participants(roster: Roster | None = None) -> Roster:
     roster = roster if roster is not None else Roster()
-    for name, factory in header_factories().items():
-        try:
-            roster.headers.append(factory())
-        except Unavailable as exc:
-            roster.skipped.append(("W2", name, str(exc)))
-    return roster
+    return _enlist("W2", header_factories(), roster.headers, roster)
 
 
 def all_participants() -> Roster:
@@ -864,18 +860,13 @@ def two_thread_runner(participant: S3Participant) -> tuple[str, PresignMany]:
 
 
 def sha256_path() -> str:
-    """Which SHA-256 code the compiled twin runs (read from the extension itself)."""
+    """Which SHA-256 code the compiled twin runs (its ``SHA256_IMPLEMENTATION``)."""
     compiled = _core.compiled_twin()
     if compiled is None:
-        return "n/a (no compiled twin; the pure twin uses hashlib/OpenSSL)"
-    try:
-        library = ctypes.CDLL(str(compiled.__file__))
-        function = library.fsv4_sha256_implementation
-        function.restype = ctypes.c_char_p
-        value = function()
-        name = value.decode() if isinstance(value, bytes) else repr(value)
-    except (OSError, AttributeError) as exc:
-        return f"unknown ({exc})"
+        return f"n/a (no compiled twin; the pure twin uses {_core_py.SHA256_IMPLEMENTATION})"
+    name = getattr(compiled, "SHA256_IMPLEMENTATION", None)
+    if not isinstance(name, str):
+        return "unknown (the compiled twin has no SHA256_IMPLEMENTATION: rebuild it)"
     forced = os.environ.get("FASTSIGV4_SHA256_PORTABLE", "")
     return name + (f" (FASTSIGV4_SHA256_PORTABLE={forced})" if forced else "")
 

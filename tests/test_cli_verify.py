@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import io
+from datetime import datetime, timezone
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
 
-from fastsigv4 import Credentials, S3Presigner, Signer
+from fastsigv4 import Credentials, S3Presigner, SignatureDoesNotMatchError, Signer, Verifier
 from fastsigv4.cli import main
 
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 TOKEN = "IQoJb3JpZ2luX2VjEXAMPLE+TOKEN/=="
 NOW = "20240601T120000Z"
+NOW_AT = datetime(2024, 6, 1, 12, tzinfo=timezone.utc)
 
 
 @pytest.fixture
@@ -254,17 +256,15 @@ def _error_response(error: Exception, code: str) -> bytes:
 def test_diagnose_a_wrong_secret_from_a_raw_request(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from fastsigv4 import SignatureDoesNotMatchError, Verifier
-
+    body = b"Action=GetCallerIdentity&Version=2011-06-15"
     signed = Signer(Credentials(ACCESS_KEY, "a-secret-of-another-key"), "us-east-1", "sts").sign(
         "POST",
         "https://sts.amazonaws.com/",
         {"Content-Type": "application/x-www-form-urlencoded"},
-        b"Action=GetCallerIdentity&Version=2011-06-15",
+        body,
         timestamp=NOW,
     )
-    body = b"Action=GetCallerIdentity&Version=2011-06-15"
-    server = Verifier({ACCESS_KEY: SECRET}, clock=lambda: signed_time())
+    server = Verifier({ACCESS_KEY: SECRET}, clock=lambda: NOW_AT)
     with pytest.raises(SignatureDoesNotMatchError) as caught:
         server.verify("POST", signed.url, signed.headers, body)
     error_file = tmp_path / "error.xml"
@@ -279,12 +279,6 @@ def test_diagnose_a_wrong_secret_from_a_raw_request(
     assert out.startswith("Cause: signing_key_mismatch")
     assert "a-secret-of-another-key" not in out
     assert SECRET not in out
-
-
-def signed_time() -> object:
-    from datetime import datetime, timezone
-
-    return datetime(2024, 6, 1, 12, tzinfo=timezone.utc)
 
 
 def test_diagnose_a_presigned_put_sent_without_its_content_type(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -142,11 +143,400 @@ def assert_no_secret_material(diagnosis: Diagnosis, *secrets: str) -> None:
 # -- one scenario per cause, compared line by line ------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True)
+class Mismatch:
+    """The client signed one request and the server another: its error quotes the latter.
+
+    ``client`` and ``server`` sign when called (inside the test, on its core twin). The
+    diagnosis must name ``cause``; each ``in_summary`` / ``in_fix`` text must appear in the
+    summary / fix; ``first_difference`` is compared whole, ``difference_has`` attribute by
+    attribute. ``shapes`` are the error body shapes the scenario is run with.
+    """
+
+    name: str
+    client: Callable[[], Signed]
+    server: Callable[[], Signed]
+    cause: str
+    in_summary: tuple[str, ...] = ()
+    in_fix: tuple[str, ...] = ()
+    first_difference: LineDifference | None = None
+    difference_has: dict[str, object] = dataclasses.field(default_factory=dict)
+    shapes: tuple[str, ...] = tuple(SHAPES)
+
+
+PNG_URL = f"{BUCKET_URL}/avatars/1.png"
+API_URL = "https://abc123.execute-api.us-east-1.amazonaws.com/prod/items"
+SIGNED_JSON = b'{"logGroupName":"app","logStreamName":"web"}'
+RESERIALIZED_JSON = b'{"logGroupName": "app", "logStreamName": "web"}'
+
+MISMATCHES = [
+    Mismatch(
+        "header_not_signed_when_the_server_signed_a_header_the_client_did_not",
+        client=lambda: s3().sign("PUT", PNG_URL, body=b"png", timestamp=WHEN),
+        server=lambda: s3().sign(
+            "PUT", PNG_URL, {"Content-Type": "image/png"}, b"png", timestamp=WHEN
+        ),
+        cause="header_not_signed",
+        in_summary=("header content-type (as 'image/png')",),
+        first_difference=LineDifference(
+            "canonical request",
+            4,
+            "header content-type",
+            "content-type:image/png",
+            "host:reports.s3.eu-west-1.amazonaws.com",
+        ),
+    ),
+    Mismatch(
+        "signed_header_not_sent_for_a_presigned_put_without_its_content_type",
+        client=lambda: s3().presign(
+            "PUT", PNG_URL, headers={"Content-Type": "image/png"}, timestamp=WHEN
+        ),
+        # The browser sent no Content-Type: the server signs the header it names, empty.
+        server=lambda: s3().presign("PUT", PNG_URL, headers={"Content-Type": ""}, timestamp=WHEN),
+        cause="signed_header_not_sent",
+        in_summary=("'content-type'", "presigned"),
+        difference_has={"expected": "content-type:", "local": "content-type:image/png"},
+    ),
+    Mismatch(
+        "header_value_changed_names_the_charset_a_client_appended",
+        client=lambda: s3().presign(
+            "PUT", f"{BUCKET_URL}/notes.txt", headers={"Content-Type": "text/plain"}, timestamp=WHEN
+        ),
+        server=lambda: s3().presign(
+            "PUT",
+            f"{BUCKET_URL}/notes.txt",
+            headers={"Content-Type": "text/plain;charset=UTF-8"},
+            timestamp=WHEN,
+        ),
+        cause="header_value_changed",
+        in_summary=("charset", "'text/plain;charset=UTF-8'"),
+    ),
+    Mismatch(
+        "header_value_changed_names_a_rewritten_host",
+        client=lambda: s3().sign("GET", f"{BUCKET_URL}/k", timestamp=WHEN),
+        server=lambda: s3().sign("GET", "https://reports.s3.amazonaws.com/k", timestamp=WHEN),
+        cause="header_value_changed",
+        in_summary=("Host 'reports.s3.amazonaws.com'", "redirect"),
+        shapes=("s3",),
+    ),
+    Mismatch(
+        "method_changed_for_a_presigned_get_sent_as_head",
+        client=lambda: s3().presign("GET", f"{BUCKET_URL}/k", timestamp=WHEN),
+        server=lambda: s3().presign("HEAD", f"{BUCKET_URL}/k", timestamp=WHEN),
+        cause="method_changed",
+        first_difference=LineDifference("canonical request", 1, "method", "HEAD", "GET"),
+    ),
+    Mismatch(
+        "path_double_encoded_for_s3_signed_with_the_default_rules",
+        client=lambda: s3(settings=DEFAULT_SETTINGS).sign(
+            "GET", f"{BUCKET_URL}/reports/q1%20final.pdf", timestamp=WHEN
+        ),
+        server=lambda: s3().sign("GET", f"{BUCKET_URL}/reports/q1%20final.pdf", timestamp=WHEN),
+        cause="path_double_encoded",
+        in_fix=("S3SigV4Auth",),
+        first_difference=LineDifference(
+            "canonical request", 2, "path", "/reports/q1%20final.pdf", "/reports/q1%2520final.pdf"
+        ),
+    ),
+    Mismatch(
+        "path_not_double_encoded_for_api_gateway_signed_with_s3_rules",
+        client=lambda: Signer(CREDS, "us-east-1", "execute-api", settings=S3_SETTINGS).sign(
+            "GET", f"{API_URL}/id%3D7", timestamp=WHEN
+        ),
+        server=lambda: Signer(CREDS, "us-east-1", "execute-api").sign(
+            "GET", f"{API_URL}/id%3D7", timestamp=WHEN
+        ),
+        cause="path_not_double_encoded",
+        in_summary=("'/prod/items/id%253D7'", "'/prod/items/id%3D7'"),
+    ),
+    Mismatch(
+        "path_normalization_for_an_s3_key_with_dot_segments",
+        client=lambda: s3(settings=dataclasses.replace(S3_SETTINGS, normalize_path=True)).sign(
+            "GET", f"{BUCKET_URL}/photos//2024/./a.jpg", timestamp=WHEN
+        ),
+        server=lambda: s3().sign("GET", f"{BUCKET_URL}/photos//2024/./a.jpg", timestamp=WHEN),
+        cause="path_normalization",
+        in_summary=("signs it as sent",),
+    ),
+    Mismatch(
+        "path_changed_when_the_server_received_another_key",
+        client=lambda: s3().presign("GET", f"{BUCKET_URL}/reports/q1.pdf", timestamp=WHEN),
+        server=lambda: s3().presign("GET", f"{BUCKET_URL}/reports/q2.pdf", timestamp=WHEN),
+        cause="path_changed",
+        shapes=("s3",),
+    ),
+    Mismatch(
+        "query_plus_encoding_when_a_plus_reached_the_server_as_a_space",
+        client=lambda: s3().sign("GET", f"{BUCKET_URL}/?list-type=2&prefix=a+b", timestamp=WHEN),
+        server=lambda: s3().sign("GET", f"{BUCKET_URL}/?list-type=2&prefix=a%20b", timestamp=WHEN),
+        cause="query_plus_encoding",
+        in_summary=("literal plus (%2B)",),
+    ),
+    Mismatch(
+        "query_plus_encoding_when_a_space_was_sent_as_a_plus",
+        client=lambda: s3().sign("GET", f"{BUCKET_URL}/?prefix=a%20b", timestamp=WHEN),
+        server=lambda: s3().sign("GET", f"{BUCKET_URL}/?prefix=a%2Bb", timestamp=WHEN),
+        cause="query_plus_encoding",
+        in_summary=("a space was signed (%20)",),
+        shapes=("s3",),
+    ),
+    Mismatch(
+        "query_double_encoded_by_a_client_that_encoded_the_url_again",
+        client=lambda: s3().sign("GET", f"{BUCKET_URL}/?prefix=q1%20reports", timestamp=WHEN),
+        server=lambda: s3().sign("GET", f"{BUCKET_URL}/?prefix=q1%2520reports", timestamp=WHEN),
+        cause="query_double_encoded",
+        in_summary=("the server received it",),
+    ),
+    Mismatch(
+        "query_duplicate_when_a_repeated_parameter_was_folded",
+        client=lambda: logs().sign("GET", f"{LOGS_URL}?tag=a&tag=b&x=1", timestamp=WHEN),
+        server=lambda: logs().sign("GET", f"{LOGS_URL}?tag=b&x=1", timestamp=WHEN),
+        cause="query_duplicate",
+        in_summary=("'tag'",),
+    ),
+    Mismatch(
+        "query_changed_when_a_parameter_was_added_after_signing",
+        client=lambda: s3().presign("GET", f"{BUCKET_URL}/k", timestamp=WHEN),
+        server=lambda: s3().presign("GET", f"{BUCKET_URL}/k?x-id=GetObject", timestamp=WHEN),
+        cause="query_changed",
+        in_summary=("'x-id', which was not signed",),
+    ),
+    Mismatch(
+        "payload_hash_mismatch_when_the_body_changed_after_signing",
+        client=lambda: logs().sign("POST", LOGS_URL, LOGS_HEADERS, SIGNED_JSON, timestamp=WHEN),
+        server=lambda: logs().sign(
+            "POST", LOGS_URL, LOGS_HEADERS, RESERIALIZED_JSON, timestamp=WHEN
+        ),
+        cause="payload_hash_mismatch",
+        in_summary=(hashlib.sha256(RESERIALIZED_JSON).hexdigest(),),
+        difference_has={"part": "payload hash"},
+    ),
+    Mismatch(
+        "wrong_region_in_a_presigned_credential",
+        client=lambda: s3("us-east-1").presign("GET", f"{BUCKET_URL}/k", timestamp=WHEN),
+        server=lambda: s3("eu-west-1").presign("GET", f"{BUCKET_URL}/k", timestamp=WHEN),
+        cause="wrong_region",
+        in_summary=("signed for region 'us-east-1'",),
+        in_fix=("'eu-west-1'",),
+    ),
+    Mismatch(
+        "wrong_region_in_a_string_to_sign",
+        client=lambda: logs().sign("POST", LOGS_URL, LOGS_HEADERS, b"{}", timestamp=WHEN),
+        server=lambda: Signer(CREDS, "us-west-2", "logs").sign(
+            "POST", LOGS_URL, LOGS_HEADERS, b"{}", timestamp=WHEN
+        ),
+        cause="wrong_region",
+        first_difference=LineDifference(
+            "string to sign",
+            3,
+            "credential scope",
+            "20240315/us-west-2/logs/aws4_request",
+            "20240315/us-east-1/logs/aws4_request",
+        ),
+    ),
+    Mismatch(
+        "wrong_service_in_a_string_to_sign",
+        client=lambda: Signer(CREDS, "us-east-1", "lambda").sign("GET", API_URL, timestamp=WHEN),
+        server=lambda: Signer(CREDS, "us-east-1", "execute-api").sign(
+            "GET", API_URL, timestamp=WHEN
+        ),
+        cause="wrong_service",
+        in_fix=("'execute-api'",),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("mismatch", "shape"),
+    [
+        pytest.param(mismatch, shape, id=f"{mismatch.name}-{shape}")
+        for mismatch in MISMATCHES
+        for shape in mismatch.shapes
+    ],
+)
+def test_a_mismatch_is_named_from_the_servers_texts(mismatch: Mismatch, shape: str) -> None:
+    client = mismatch.client()
+    server = mismatch.server()
+
+    diagnosis = diagnose(server_error(shape, server, client), client)
+
+    assert diagnosis.cause == mismatch.cause
+    for text in mismatch.in_summary:
+        assert text in diagnosis.summary
+    for text in mismatch.in_fix:
+        assert text in diagnosis.fix
+    if mismatch.first_difference is not None:
+        assert diagnosis.first_difference == mismatch.first_difference
+    if mismatch.difference_has:
+        assert diagnosis.first_difference is not None
+        for attribute, value in mismatch.difference_has.items():
+            assert getattr(diagnosis.first_difference, attribute) == value
+
+
+# -- causes the server's error names in words --------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class NamedByServer:
+    """An error body of tests/diagnose_bodies/ that names its cause, for ``request``.
+
+    ``request`` builds what is diagnosed (inside the test, on its core twin). The diagnosis
+    must name ``cause``, contain each ``in_summary`` / ``in_fix`` text and, when
+    ``error_code`` is given, read that code.
+    """
+
+    name: str
+    error_file: str
+    request: Callable[[], Signed | str]
+    cause: str
+    in_summary: tuple[str, ...] = ()
+    in_fix: tuple[str, ...] = ()
+    error_code: str | None = None
+
+
+IAM_LIST_USERS_URL = "https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08"
+
+NAMED_BY_SERVER = [
+    NamedByServer(
+        # IAM ListUsers (the SigV4 documentation's example) signed with another key's secret.
+        "signing_key_mismatch_for_a_pasted_request",
+        "iam-signature-does-not-match.xml",
+        request=lambda: body_file("iam-list-users.http"),
+        cause="signing_key_mismatch",
+        in_summary=("the client derived its signing key wrongly",),
+        error_code="SignatureDoesNotMatch",
+    ),
+    NamedByServer(
+        # The JSON error of CloudWatch Logs: the client re-serialized the body after signing.
+        "payload_hash_mismatch_from_a_json_protocol_error",
+        "logs-invalid-signature.json",
+        request=lambda: logs().sign("POST", LOGS_URL, LOGS_HEADERS, SIGNED_JSON, timestamp=WHEN),
+        cause="payload_hash_mismatch",
+        error_code="InvalidSignatureException",
+    ),
+    NamedByServer(
+        "payload_hash_mismatch_from_s3_content_sha256_mismatch",
+        "s3-content-sha256-mismatch.xml",
+        request=lambda: s3().sign("PUT", f"{BUCKET_URL}/k", body=b"", timestamp=WHEN),
+        cause="payload_hash_mismatch",
+        in_summary=("X-Amz-Content-SHA256",),
+    ),
+    *(
+        NamedByServer(
+            f"wrong_region_named_by_s3-{error_file}",
+            error_file,
+            request=lambda: s3("us-east-1").presign("GET", f"{BUCKET_URL}/k", timestamp=WHEN),
+            cause="wrong_region",
+            in_summary=("signed for region 'us-east-1', but the endpoint expects 'eu-west-1'",),
+            in_fix=("Signer(credentials, 'eu-west-1', 's3')",),
+        )
+        for error_file in (
+            "s3-authorization-header-malformed.xml",
+            "s3-authorization-query-parameters-error.xml",
+        )
+    ),
+    NamedByServer(
+        "wrong_region_named_by_iam",
+        "iam-credential-scope-region.xml",
+        request=lambda: Signer(CREDS, "eu-west-1", "iam").sign(
+            "GET", IAM_LIST_USERS_URL, timestamp=WHEN
+        ),
+        cause="wrong_region",
+        in_summary=("'eu-west-1'",),
+    ),
+    NamedByServer(
+        "wrong_service_named_by_iam",
+        "iam-credential-scope-service.xml",
+        request=lambda: Signer(CREDS, "us-east-1", "sts").sign(
+            "GET", IAM_LIST_USERS_URL, timestamp=WHEN
+        ),
+        cause="wrong_service",
+        in_summary=("signed for service 'sts', but the endpoint expects 'iam'",),
+        in_fix=("Signer(credentials, 'us-east-1', 'iam')",),
+    ),
+    NamedByServer(
+        "scope_date_mismatch_of_a_hand_rolled_signer",
+        "iam-credential-scope-date.xml",
+        request=lambda: body_file("iam-scope-date-request.http"),
+        cause="scope_date_mismatch",
+        in_summary=("scope date 20120225 is not the date of X-Amz-Date (20120224)",),
+    ),
+    NamedByServer(
+        "clock_skew_from_signature_expired",
+        "sts-signature-expired.xml",
+        request=lambda: Signer(CREDS, "us-east-1", "sts").sign(
+            "POST",
+            "https://sts.amazonaws.com/",
+            body=b"Action=GetCallerIdentity&Version=2011-06-15",
+            timestamp="20120306T074514Z",
+        ),
+        cause="clock_skew",
+        in_summary=(
+            "2012-03-06 07:45:14 UTC",
+            "2012-03-06 08:00:56 UTC",
+            "15 min 42 s later",
+            "more than the 15 min allowed",
+        ),
+    ),
+    NamedByServer(
+        "clock_skew_from_request_time_too_skewed",
+        "s3-request-time-too-skewed.xml",
+        request=lambda: s3().sign("GET", f"{BUCKET_URL}/k", timestamp=WHEN),
+        cause="clock_skew",
+        in_summary=("47 min 3 s later",),
+        in_fix=("NTP",),
+    ),
+    NamedByServer(
+        "presigned_url_expired",
+        "s3-request-has-expired.xml",
+        request=lambda: s3().presign("GET", f"{BUCKET_URL}/k", expires=3600, timestamp=WHEN),
+        cause="presigned_url_expired",
+        in_summary=("expired at 2024-03-15 11:15:00 UTC", "2 h 25 min later"),
+        in_fix=("604800",),
+    ),
+    NamedByServer(
+        "sigv2_url_refused_by_s3",
+        "s3-sigv2-not-supported.xml",
+        request=lambda: (
+            f"{BUCKET_URL}/k?AWSAccessKeyId={ACCESS_KEY}&Expires=1710497700"
+            "&Signature=vjbyPxybdZaNmGa%2ByT272YEAiv4%3D"
+        ),
+        cause="sigv2_request",
+        in_fix=("s3v4",),
+    ),
+    NamedByServer(
+        "missing_signature_from_a_pasted_api_gateway_response",
+        "apigateway-missing-authentication-token.txt",
+        request=lambda: (
+            "GET /prod/items HTTP/1.1\r\nHost: abc123.execute-api.us-east-1.amazonaws.com\r\n\r\n"
+        ),
+        cause="missing_signature",
+        in_fix=("path or stage that does not exist",),
+        error_code="MissingAuthenticationTokenException",
+    ),
+]
+
+
+@pytest.mark.parametrize("named", [pytest.param(named, id=named.name) for named in NAMED_BY_SERVER])
+def test_a_cause_the_server_names_is_read(named: NamedByServer) -> None:
+    diagnosis = diagnose(body_file(named.error_file), named.request())
+
+    assert diagnosis.cause == named.cause
+    for text in named.in_summary:
+        assert text in diagnosis.summary
+    for text in named.in_fix:
+        assert text in diagnosis.fix
+    if named.error_code is not None:
+        assert diagnosis.error_code == named.error_code
+
+
+# -- more scenarios, each with checks of its own ---------------------------------------
+
+
 @pytest.mark.parametrize("shape", SHAPES)
 def test_signing_key_mismatch_when_only_the_secret_differs(shape: str) -> None:
-    body = b'{"logGroupName":"app","logStreamName":"web"}'
-    client = logs(WRONG_SECRET).sign("POST", LOGS_URL, LOGS_HEADERS, body, timestamp=WHEN)
-    server = logs().sign("POST", LOGS_URL, LOGS_HEADERS, body, timestamp=WHEN)
+    client = logs(WRONG_SECRET).sign("POST", LOGS_URL, LOGS_HEADERS, SIGNED_JSON, timestamp=WHEN)
+    server = logs().sign("POST", LOGS_URL, LOGS_HEADERS, SIGNED_JSON, timestamp=WHEN)
 
     diagnosis = diagnose(server_error(shape, server, client), client)
 
@@ -156,38 +546,6 @@ def test_signing_key_mismatch_when_only_the_secret_differs(shape: str) -> None:
     assert diagnosis.expected_canonical_request == diagnosis.local_canonical_request
     assert SECRET not in str(diagnosis)
     assert WRONG_SECRET.secret_access_key not in str(diagnosis)
-
-
-def test_signing_key_mismatch_for_a_pasted_request() -> None:
-    # IAM ListUsers (the SigV4 documentation's example) signed with another key's secret.
-    diagnosis = diagnose(
-        body_file("iam-signature-does-not-match.xml"), body_file("iam-list-users.http")
-    )
-
-    assert diagnosis.cause == "signing_key_mismatch"
-    assert "the client derived its signing key wrongly" in diagnosis.summary
-    assert diagnosis.error_code == "SignatureDoesNotMatch"
-
-
-@pytest.mark.parametrize("shape", SHAPES)
-def test_header_not_signed_when_the_server_signed_a_header_the_client_did_not(
-    shape: str,
-) -> None:
-    url = f"{BUCKET_URL}/avatars/1.png"
-    client = s3().sign("PUT", url, body=b"png", timestamp=WHEN)
-    server = s3().sign("PUT", url, {"Content-Type": "image/png"}, b"png", timestamp=WHEN)
-
-    diagnosis = diagnose(server_error(shape, server, client), client)
-
-    assert diagnosis.cause == "header_not_signed"
-    assert "header content-type (as 'image/png')" in diagnosis.summary
-    assert diagnosis.first_difference == LineDifference(
-        "canonical request",
-        4,
-        "header content-type",
-        "content-type:image/png",
-        "host:reports.s3.eu-west-1.amazonaws.com",
-    )
 
 
 @pytest.mark.parametrize("body", [body_file("s3-headers-not-signed.xml"), ""])
@@ -202,25 +560,6 @@ def test_header_not_signed_for_an_x_amz_header_sent_unsigned(body: str) -> None:
     assert "every x-amz-* header it receives" in diagnosis.summary
 
 
-@pytest.mark.parametrize("shape", SHAPES)
-def test_signed_header_not_sent_for_a_presigned_put_without_its_content_type(
-    shape: str,
-) -> None:
-    url = f"{BUCKET_URL}/avatars/1.png"
-    client = s3().presign("PUT", url, headers={"Content-Type": "image/png"}, timestamp=WHEN)
-    # The browser sent no Content-Type: the server signs the header it names, empty.
-    server = s3().presign("PUT", url, headers={"Content-Type": ""}, timestamp=WHEN)
-
-    diagnosis = diagnose(server_error(shape, server, client), client)
-
-    assert diagnosis.cause == "signed_header_not_sent"
-    assert "'content-type'" in diagnosis.summary
-    assert "presigned" in diagnosis.summary
-    assert diagnosis.first_difference is not None
-    assert diagnosis.first_difference.expected == "content-type:"
-    assert diagnosis.first_difference.local == "content-type:image/png"
-
-
 def test_signed_header_not_sent_seen_in_a_pasted_request() -> None:
     presigned = s3().presign(
         "PUT", f"{BUCKET_URL}/a.png", headers={"Content-Type": "image/png"}, timestamp=WHEN
@@ -231,129 +570,6 @@ def test_signed_header_not_sent_seen_in_a_pasted_request() -> None:
 
     assert diagnosis.cause == "signed_header_not_sent"
     assert "'content-type'" in diagnosis.summary
-
-
-@pytest.mark.parametrize("shape", SHAPES)
-def test_header_value_changed_names_the_charset_a_client_appended(shape: str) -> None:
-    url = f"{BUCKET_URL}/notes.txt"
-    client = s3().presign("PUT", url, headers={"Content-Type": "text/plain"}, timestamp=WHEN)
-    server = s3().presign(
-        "PUT", url, headers={"Content-Type": "text/plain;charset=UTF-8"}, timestamp=WHEN
-    )
-
-    diagnosis = diagnose(server_error(shape, server, client), client)
-
-    assert diagnosis.cause == "header_value_changed"
-    assert "charset" in diagnosis.summary
-    assert "'text/plain;charset=UTF-8'" in diagnosis.summary
-
-
-def test_header_value_changed_names_a_rewritten_host() -> None:
-    client = s3().sign("GET", f"{BUCKET_URL}/k", timestamp=WHEN)
-    server = s3().sign("GET", "https://reports.s3.amazonaws.com/k", timestamp=WHEN)
-
-    diagnosis = diagnose(server_error("s3", server, client), client)
-
-    assert diagnosis.cause == "header_value_changed"
-    assert "Host 'reports.s3.amazonaws.com'" in diagnosis.summary
-    assert "redirect" in diagnosis.summary
-
-
-@pytest.mark.parametrize("shape", SHAPES)
-def test_method_changed_for_a_presigned_get_sent_as_head(shape: str) -> None:
-    client = s3().presign("GET", f"{BUCKET_URL}/k", timestamp=WHEN)
-    server = s3().presign("HEAD", f"{BUCKET_URL}/k", timestamp=WHEN)
-
-    diagnosis = diagnose(server_error(shape, server, client), client)
-
-    assert diagnosis.cause == "method_changed"
-    assert diagnosis.first_difference == LineDifference(
-        "canonical request", 1, "method", "HEAD", "GET"
-    )
-
-
-@pytest.mark.parametrize("shape", SHAPES)
-def test_path_double_encoded_for_s3_signed_with_the_default_rules(shape: str) -> None:
-    url = f"{BUCKET_URL}/reports/q1%20final.pdf"
-    client = s3(settings=DEFAULT_SETTINGS).sign("GET", url, timestamp=WHEN)
-    server = s3().sign("GET", url, timestamp=WHEN)
-
-    diagnosis = diagnose(server_error(shape, server, client), client)
-
-    assert diagnosis.cause == "path_double_encoded"
-    assert diagnosis.first_difference == LineDifference(
-        "canonical request", 2, "path", "/reports/q1%20final.pdf", "/reports/q1%2520final.pdf"
-    )
-    assert "S3SigV4Auth" in diagnosis.fix
-
-
-@pytest.mark.parametrize("shape", SHAPES)
-def test_path_not_double_encoded_for_api_gateway_signed_with_s3_rules(shape: str) -> None:
-    url = "https://abc123.execute-api.us-east-1.amazonaws.com/prod/items/id%3D7"
-    client = Signer(CREDS, "us-east-1", "execute-api", settings=S3_SETTINGS).sign(
-        "GET", url, timestamp=WHEN
-    )
-    server = Signer(CREDS, "us-east-1", "execute-api").sign("GET", url, timestamp=WHEN)
-
-    diagnosis = diagnose(server_error(shape, server, client), client)
-
-    assert diagnosis.cause == "path_not_double_encoded"
-    assert "'/prod/items/id%253D7'" in diagnosis.summary
-    assert "'/prod/items/id%3D7'" in diagnosis.summary
-
-
-@pytest.mark.parametrize("shape", SHAPES)
-def test_path_normalization_for_an_s3_key_with_dot_segments(shape: str) -> None:
-    url = f"{BUCKET_URL}/photos//2024/./a.jpg"
-    normalizing = dataclasses.replace(S3_SETTINGS, normalize_path=True)
-    client = s3(settings=normalizing).sign("GET", url, timestamp=WHEN)
-    server = s3().sign("GET", url, timestamp=WHEN)
-
-    diagnosis = diagnose(server_error(shape, server, client), client)
-
-    assert diagnosis.cause == "path_normalization"
-    assert "signs it as sent" in diagnosis.summary
-
-
-def test_path_changed_when_the_server_received_another_key() -> None:
-    client = s3().presign("GET", f"{BUCKET_URL}/reports/q1.pdf", timestamp=WHEN)
-    server = s3().presign("GET", f"{BUCKET_URL}/reports/q2.pdf", timestamp=WHEN)
-
-    diagnosis = diagnose(server_error("s3", server, client), client)
-
-    assert diagnosis.cause == "path_changed"
-
-
-@pytest.mark.parametrize("shape", SHAPES)
-def test_query_plus_encoding_when_a_plus_reached_the_server_as_a_space(shape: str) -> None:
-    client = s3().sign("GET", f"{BUCKET_URL}/?list-type=2&prefix=a+b", timestamp=WHEN)
-    server = s3().sign("GET", f"{BUCKET_URL}/?list-type=2&prefix=a%20b", timestamp=WHEN)
-
-    diagnosis = diagnose(server_error(shape, server, client), client)
-
-    assert diagnosis.cause == "query_plus_encoding"
-    assert "literal plus (%2B)" in diagnosis.summary
-
-
-def test_query_plus_encoding_when_a_space_was_sent_as_a_plus() -> None:
-    client = s3().sign("GET", f"{BUCKET_URL}/?prefix=a%20b", timestamp=WHEN)
-    server = s3().sign("GET", f"{BUCKET_URL}/?prefix=a%2Bb", timestamp=WHEN)
-
-    diagnosis = diagnose(server_error("s3", server, client), client)
-
-    assert diagnosis.cause == "query_plus_encoding"
-    assert "a space was signed (%20)" in diagnosis.summary
-
-
-@pytest.mark.parametrize("shape", SHAPES)
-def test_query_double_encoded_by_a_client_that_encoded_the_url_again(shape: str) -> None:
-    client = s3().sign("GET", f"{BUCKET_URL}/?prefix=q1%20reports", timestamp=WHEN)
-    server = s3().sign("GET", f"{BUCKET_URL}/?prefix=q1%2520reports", timestamp=WHEN)
-
-    diagnosis = diagnose(server_error(shape, server, client), client)
-
-    assert diagnosis.cause == "query_double_encoded"
-    assert "the server received it" in diagnosis.summary
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -374,65 +590,6 @@ def test_query_order_when_the_server_did_not_sort(shape: str) -> None:
     assert diagnosis.first_difference.part == "query"
 
 
-@pytest.mark.parametrize("shape", SHAPES)
-def test_query_duplicate_when_a_repeated_parameter_was_folded(shape: str) -> None:
-    client = logs().sign("GET", f"{LOGS_URL}?tag=a&tag=b&x=1", timestamp=WHEN)
-    server = logs().sign("GET", f"{LOGS_URL}?tag=b&x=1", timestamp=WHEN)
-
-    diagnosis = diagnose(server_error(shape, server, client), client)
-
-    assert diagnosis.cause == "query_duplicate"
-    assert "'tag'" in diagnosis.summary
-
-
-@pytest.mark.parametrize("shape", SHAPES)
-def test_query_changed_when_a_parameter_was_added_after_signing(shape: str) -> None:
-    client = s3().presign("GET", f"{BUCKET_URL}/k", timestamp=WHEN)
-    server = s3().presign("GET", f"{BUCKET_URL}/k?x-id=GetObject", timestamp=WHEN)
-
-    diagnosis = diagnose(server_error(shape, server, client), client)
-
-    assert diagnosis.cause == "query_changed"
-    assert "'x-id', which was not signed" in diagnosis.summary
-
-
-@pytest.mark.parametrize("shape", SHAPES)
-def test_payload_hash_mismatch_when_the_body_changed_after_signing(shape: str) -> None:
-    signed_body = b'{"logGroupName":"app","logStreamName":"web"}'
-    sent_body = b'{"logGroupName": "app", "logStreamName": "web"}'
-    client = logs().sign("POST", LOGS_URL, LOGS_HEADERS, signed_body, timestamp=WHEN)
-    server = logs().sign("POST", LOGS_URL, LOGS_HEADERS, sent_body, timestamp=WHEN)
-
-    diagnosis = diagnose(server_error(shape, server, client), client)
-
-    assert diagnosis.cause == "payload_hash_mismatch"
-    assert diagnosis.first_difference is not None
-    assert diagnosis.first_difference.part == "payload hash"
-    assert hashlib.sha256(sent_body).hexdigest() in diagnosis.summary
-
-
-def test_payload_hash_mismatch_from_a_json_protocol_error() -> None:
-    # The JSON error of CloudWatch Logs: the client re-serialized the body after signing.
-    client = logs().sign(
-        "POST", LOGS_URL, LOGS_HEADERS, b'{"logGroupName":"app","logStreamName":"web"}',
-        timestamp=WHEN,
-    )  # fmt: skip
-
-    diagnosis = diagnose(body_file("logs-invalid-signature.json"), client)
-
-    assert diagnosis.cause == "payload_hash_mismatch"
-    assert diagnosis.error_code == "InvalidSignatureException"
-
-
-def test_payload_hash_mismatch_from_s3_content_sha256_mismatch() -> None:
-    client = s3().sign("PUT", f"{BUCKET_URL}/k", body=b"", timestamp=WHEN)
-
-    diagnosis = diagnose(body_file("s3-content-sha256-mismatch.xml"), client)
-
-    assert diagnosis.cause == "payload_hash_mismatch"
-    assert "X-Amz-Content-SHA256" in diagnosis.summary
-
-
 def test_payload_hash_mismatch_seen_in_a_pasted_request() -> None:
     client = s3().sign("PUT", f"{BUCKET_URL}/k", body=b"signed body", timestamp=WHEN)
     pasted = http_text(client, body=b"another body")
@@ -441,125 +598,6 @@ def test_payload_hash_mismatch_seen_in_a_pasted_request() -> None:
 
     assert diagnosis.cause == "payload_hash_mismatch"
     assert hashlib.sha256(b"another body").hexdigest() in diagnosis.summary
-
-
-@pytest.mark.parametrize("shape", SHAPES)
-def test_wrong_region_in_a_presigned_credential(shape: str) -> None:
-    client = s3("us-east-1").presign("GET", f"{BUCKET_URL}/k", timestamp=WHEN)
-    server = s3("eu-west-1").presign("GET", f"{BUCKET_URL}/k", timestamp=WHEN)
-
-    diagnosis = diagnose(server_error(shape, server, client), client)
-
-    assert diagnosis.cause == "wrong_region"
-    assert "signed for region 'us-east-1'" in diagnosis.summary
-    assert "'eu-west-1'" in diagnosis.fix
-
-
-@pytest.mark.parametrize("shape", SHAPES)
-def test_wrong_region_in_a_string_to_sign(shape: str) -> None:
-    client = logs().sign("POST", LOGS_URL, LOGS_HEADERS, b"{}", timestamp=WHEN)
-    server = Signer(CREDS, "us-west-2", "logs").sign(
-        "POST", LOGS_URL, LOGS_HEADERS, b"{}", timestamp=WHEN
-    )
-
-    diagnosis = diagnose(server_error(shape, server, client), client)
-
-    assert diagnosis.cause == "wrong_region"
-    assert diagnosis.first_difference == LineDifference(
-        "string to sign",
-        3,
-        "credential scope",
-        "20240315/us-west-2/logs/aws4_request",
-        "20240315/us-east-1/logs/aws4_request",
-    )
-
-
-@pytest.mark.parametrize(
-    ("name", "expecting"),
-    [
-        ("s3-authorization-header-malformed.xml", "'eu-west-1'"),
-        ("s3-authorization-query-parameters-error.xml", "'eu-west-1'"),
-    ],
-)
-def test_wrong_region_named_by_s3(name: str, expecting: str) -> None:
-    client = s3("us-east-1").presign("GET", f"{BUCKET_URL}/k", timestamp=WHEN)
-
-    diagnosis = diagnose(body_file(name), client)
-
-    assert diagnosis.cause == "wrong_region"
-    assert f"signed for region 'us-east-1', but the endpoint expects {expecting}" in (
-        diagnosis.summary
-    )
-    assert "Signer(credentials, 'eu-west-1', 's3')" in diagnosis.fix
-
-
-def test_wrong_region_named_by_iam() -> None:
-    client = Signer(CREDS, "eu-west-1", "iam").sign(
-        "GET", "https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08", timestamp=WHEN
-    )
-
-    diagnosis = diagnose(body_file("iam-credential-scope-region.xml"), client)
-
-    assert diagnosis.cause == "wrong_region"
-    assert "'eu-west-1'" in diagnosis.summary
-
-
-def test_wrong_service_named_by_iam() -> None:
-    client = Signer(CREDS, "us-east-1", "sts").sign(
-        "GET", "https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08", timestamp=WHEN
-    )
-
-    diagnosis = diagnose(body_file("iam-credential-scope-service.xml"), client)
-
-    assert diagnosis.cause == "wrong_service"
-    assert "signed for service 'sts', but the endpoint expects 'iam'" in diagnosis.summary
-    assert "Signer(credentials, 'us-east-1', 'iam')" in diagnosis.fix
-
-
-@pytest.mark.parametrize("shape", SHAPES)
-def test_wrong_service_in_a_string_to_sign(shape: str) -> None:
-    url = "https://abc123.execute-api.us-east-1.amazonaws.com/prod/items"
-    client = Signer(CREDS, "us-east-1", "lambda").sign("GET", url, timestamp=WHEN)
-    server = Signer(CREDS, "us-east-1", "execute-api").sign("GET", url, timestamp=WHEN)
-
-    diagnosis = diagnose(server_error(shape, server, client), client)
-
-    assert diagnosis.cause == "wrong_service"
-    assert "'execute-api'" in diagnosis.fix
-
-
-def test_scope_date_mismatch_of_a_hand_rolled_signer() -> None:
-    diagnosis = diagnose(
-        body_file("iam-credential-scope-date.xml"), body_file("iam-scope-date-request.http")
-    )
-
-    assert diagnosis.cause == "scope_date_mismatch"
-    assert "scope date 20120225 is not the date of X-Amz-Date (20120224)" in diagnosis.summary
-
-
-def test_clock_skew_from_signature_expired() -> None:
-    client = Signer(CREDS, "us-east-1", "sts").sign(
-        "POST", "https://sts.amazonaws.com/", body=b"Action=GetCallerIdentity&Version=2011-06-15",
-        timestamp="20120306T074514Z",
-    )  # fmt: skip
-
-    diagnosis = diagnose(body_file("sts-signature-expired.xml"), client)
-
-    assert diagnosis.cause == "clock_skew"
-    assert "2012-03-06 07:45:14 UTC" in diagnosis.summary
-    assert "2012-03-06 08:00:56 UTC" in diagnosis.summary
-    assert "15 min 42 s later" in diagnosis.summary
-    assert "more than the 15 min allowed" in diagnosis.summary
-
-
-def test_clock_skew_from_request_time_too_skewed() -> None:
-    client = s3().sign("GET", f"{BUCKET_URL}/k", timestamp=WHEN)
-
-    diagnosis = diagnose(body_file("s3-request-time-too-skewed.xml"), client)
-
-    assert diagnosis.cause == "clock_skew"
-    assert "47 min 3 s later" in diagnosis.summary
-    assert "NTP" in diagnosis.fix
 
 
 def test_clock_skew_when_the_signing_clock_is_ahead() -> None:
@@ -573,29 +611,6 @@ def test_clock_skew_when_the_signing_clock_is_ahead() -> None:
 
     assert diagnosis.cause == "clock_skew"
     assert "The signing clock is ahead." in diagnosis.summary
-
-
-def test_presigned_url_expired() -> None:
-    client = s3().presign("GET", f"{BUCKET_URL}/k", expires=3600, timestamp=WHEN)
-
-    diagnosis = diagnose(body_file("s3-request-has-expired.xml"), client)
-
-    assert diagnosis.cause == "presigned_url_expired"
-    assert "expired at 2024-03-15 11:15:00 UTC" in diagnosis.summary
-    assert "2 h 25 min later" in diagnosis.summary
-    assert "604800" in diagnosis.fix
-
-
-def test_sigv2_url_refused_by_s3() -> None:
-    url = (
-        f"{BUCKET_URL}/k?AWSAccessKeyId={ACCESS_KEY}&Expires=1710497700"
-        "&Signature=vjbyPxybdZaNmGa%2ByT272YEAiv4%3D"
-    )
-
-    diagnosis = diagnose(body_file("s3-sigv2-not-supported.xml"), url)
-
-    assert diagnosis.cause == "sigv2_request"
-    assert "s3v4" in diagnosis.fix
 
 
 def test_sigv2_header_seen_in_the_request() -> None:
@@ -654,16 +669,6 @@ def test_session_token_expired_and_the_token_s3_echoes_is_redacted() -> None:
     assert diagnosis.cause == "session_token"
     assert "The provided token has expired." in diagnosis.summary
     assert_no_secret_material(diagnosis, TOKEN, TOKEN_ENCODED)
-
-
-def test_missing_signature_from_a_pasted_api_gateway_response() -> None:
-    request = "GET /prod/items HTTP/1.1\r\nHost: abc123.execute-api.us-east-1.amazonaws.com\r\n\r\n"
-
-    diagnosis = diagnose(body_file("apigateway-missing-authentication-token.txt"), request)
-
-    assert diagnosis.cause == "missing_signature"
-    assert diagnosis.error_code == "MissingAuthenticationTokenException"
-    assert "path or stage that does not exist" in diagnosis.fix
 
 
 def test_missing_signature_seen_in_the_request() -> None:

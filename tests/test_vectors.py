@@ -19,29 +19,20 @@ from vectors_loader import (
     BOTOCORE_REGION,
     BOTOCORE_SECRET,
     BOTOCORE_SERVICE,
-    BOTOCORE_SREQ_KNOWN_BAD,
     BOTOCORE_TIMESTAMP,
+    S3_QUERY_SIGNERS,
     AwsCAuthCase,
     BotocoreCase,
-    HttpRequest,
-    load_aws_c_auth_v4,
-    load_botocore_suite,
-    load_json,
-    session_token_from_creq,
+    botocore_session_token,
+    is_sreq_known_bad,
+    load_conformance_vectors,
+    request_url,
+    s3_doc_example_url,
+    s3_doc_header_examples,
+    s3_doc_presign_examples,
 )
 
-AWS_C_AUTH = load_aws_c_auth_v4()
-BOTOCORE = load_botocore_suite()
-S3_DOC = load_json("s3-doc-examples.json")
-BOTOCORE_S3 = load_json("botocore-s3-cases.json")
-
-
-def _host(request: HttpRequest) -> str:
-    return next(value for name, value in request.headers if name.lower() == "host")
-
-
-def _url(request: HttpRequest) -> str:
-    return "https://" + _host(request).strip() + request.target
+AWS_C_AUTH, BOTOCORE, S3_DOC, BOTOCORE_S3 = load_conformance_vectors()
 
 
 def _target(url: str) -> str:
@@ -77,7 +68,7 @@ def _aws_c_auth_signer(case: AwsCAuthCase) -> Signer:
 def test_aws_c_auth_header_signing(case: AwsCAuthCase) -> None:
     signed = _aws_c_auth_signer(case).sign(
         case.request.method,
-        _url(case.request),
+        request_url(case.request),
         case.request.headers,
         case.request.body,
         timestamp=case.timestamp,
@@ -96,7 +87,7 @@ def test_aws_c_auth_header_signing(case: AwsCAuthCase) -> None:
 def test_aws_c_auth_query_signing(case: AwsCAuthCase) -> None:
     presigned = _aws_c_auth_signer(case).presign(
         case.request.method,
-        _url(case.request),
+        request_url(case.request),
         expires=case.expires,
         headers=case.request.headers,
         body=case.request.body if case.sign_body else None,
@@ -125,19 +116,7 @@ def test_aws_c_auth_suite_is_complete() -> None:
 
 def _botocore_inputs(case: BotocoreCase) -> tuple[Signer, list[tuple[str, str]]]:
     """The signer and unsigned headers botocore's runner would use for a case."""
-    token = session_token_from_creq(case.canonical_request)
-    mode = "include"
-    if token is None and case.signed_request is not None:
-        # post-sts-header-after: the token is sent but was added after signing.
-        token = next(
-            (
-                value
-                for name, value in case.signed_request.headers
-                if name.lower() == "x-amz-security-token"
-            ),
-            None,
-        )
-        mode = "append_after_signing"
+    token, mode = botocore_session_token(case)
     signer = Signer(
         Credentials(BOTOCORE_ACCESS_KEY, BOTOCORE_SECRET, token),
         BOTOCORE_REGION,
@@ -158,7 +137,7 @@ def test_botocore_suite(case: BotocoreCase) -> None:
     signer, headers = _botocore_inputs(case)
     signed = signer.sign(
         case.request.method,
-        _url(case.request),
+        request_url(case.request),
         headers,
         case.request.body,
         timestamp=BOTOCORE_TIMESTAMP,
@@ -171,7 +150,7 @@ def test_botocore_suite(case: BotocoreCase) -> None:
         return
     sent = sorted((name.lower(), value.strip()) for name, value in signed.headers)
     expected = sorted((name.lower(), value.strip()) for name, value in case.signed_request.headers)
-    if case.name.rsplit("/", 1)[-1] in BOTOCORE_SREQ_KNOWN_BAD:
+    if is_sreq_known_bad(case):
         # Upstream defect: this .sreq carries plain get-vanilla's signature; its .authz
         # (checked above, and equal to aws-c-auth's) is the right one.
         assert case.authorization.rsplit("=", 1)[1] not in dict(expected)["authorization"]
@@ -195,21 +174,12 @@ def _example_signer(example: dict[str, Any]) -> Signer:
     )
 
 
-def _example_url(example: dict[str, Any], host: str) -> str:
-    query = "&".join(
-        quote(key, safe="-_.~") + ("=" + quote(value, safe="-_.~") if value else "")
-        for key, value in example["query"]
-    )
-    return "https://" + host + example["path"] + ("?" + query if query else "")
-
-
-HEADER_EXAMPLES = [example for example in S3_DOC["examples"] if "expires_in_seconds" not in example]
-PRESIGN_EXAMPLES = [example for example in S3_DOC["examples"] if "expires_in_seconds" in example]
+HEADER_EXAMPLES = s3_doc_header_examples(S3_DOC)
+PRESIGN_EXAMPLES = s3_doc_presign_examples(S3_DOC)
 
 
 @pytest.mark.parametrize("example", HEADER_EXAMPLES, ids=lambda example: example["id"])
 def test_s3_documentation_header_examples(example: dict[str, Any]) -> None:
-    values = dict(example["signed_headers_values"])
     added_by_signer = {"host", "x-amz-date", "x-amz-content-sha256"}
     headers = [
         (name, value)
@@ -220,7 +190,7 @@ def test_s3_documentation_header_examples(example: dict[str, Any]) -> None:
     assert hashlib.sha256(body).hexdigest() == example["payload"]["sha256"]
     signed = _example_signer(example).sign(
         example["method"],
-        _example_url(example, values["host"]),
+        s3_doc_example_url(example),
         headers,
         body,
         timestamp=example["timestamp"],
@@ -236,7 +206,7 @@ def test_s3_documentation_header_examples(example: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("example", PRESIGN_EXAMPLES, ids=lambda example: example["id"])
 def test_s3_documentation_presign_example(example: dict[str, Any]) -> None:
-    url = _example_url({**example, "query": []}, dict(example["signed_headers_values"])["host"])
+    url = s3_doc_example_url(example, include_query=False)
     presigned = _example_signer(example).presign(
         example["method"],
         url,
@@ -277,15 +247,13 @@ def test_s3_documentation_examples_are_all_covered() -> None:
 
 # --- botocore's fixed-signature presign cases and canonicalization facts -----
 
-_S3_SIGNERS = {"botocore.auth.S3SigV4QueryAuth", "client.generate_presigned_url (s3v4)"}
-
 
 @pytest.mark.parametrize("case", BOTOCORE_S3["cases"], ids=lambda case: case["id"])
 def test_botocore_presign_cases(case: dict[str, Any]) -> None:
     inputs = case["inputs"]
     derived = case["derived_here"]
     credentials = inputs["credentials"]
-    settings = fastsigv4.S3_SETTINGS if case["botocore_signer"] in _S3_SIGNERS else None
+    settings = fastsigv4.S3_SETTINGS if case["botocore_signer"] in S3_QUERY_SIGNERS else None
     signer = Signer(
         Credentials(
             credentials["access_key_id"],

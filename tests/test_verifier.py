@@ -40,21 +40,20 @@ from vectors_loader import (
     BOTOCORE_REGION,
     BOTOCORE_SECRET,
     BOTOCORE_SERVICE,
-    BOTOCORE_SREQ_KNOWN_BAD,
     BOTOCORE_TIMESTAMP,
+    S3_QUERY_SIGNERS,
     AwsCAuthCase,
     BotocoreCase,
-    HttpRequest,
-    load_aws_c_auth_v4,
-    load_botocore_suite,
-    load_json,
-    session_token_from_creq,
+    botocore_session_token,
+    is_sreq_known_bad,
+    load_conformance_vectors,
+    request_url,
+    s3_doc_example_url,
+    s3_doc_header_examples,
+    s3_doc_presign_examples,
 )
 
-AWS_C_AUTH = load_aws_c_auth_v4()
-BOTOCORE = load_botocore_suite()
-S3_DOC = load_json("s3-doc-examples.json")
-BOTOCORE_S3 = load_json("botocore-s3-cases.json")
+AWS_C_AUTH, BOTOCORE, S3_DOC, BOTOCORE_S3 = load_conformance_vectors()
 
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -67,11 +66,6 @@ NOW_AT = datetime(2024, 6, 1, 12, 0, 0, tzinfo=timezone.utc)
 def clock_at(amz_date: str) -> Callable[[], datetime]:
     instant = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
     return lambda: instant
-
-
-def _url(request: HttpRequest) -> str:
-    host = next(value for name, value in request.headers if name.lower() == "host")
-    return "https://" + host.strip() + request.target
 
 
 # --- every signed request in the vectors verifies ------------------------------------
@@ -104,7 +98,7 @@ def test_aws_c_auth_signed_requests_verify(case: AwsCAuthCase, variant: str) -> 
     signed = expected.signed_request
     verifier, settings = _aws_c_auth_verifier(case)
     body = case.request.body
-    verified = verifier.verify(signed.method, _url(signed), signed.headers, body)
+    verified = verifier.verify(signed.method, request_url(signed), signed.headers, body)
     assert verified.auth_type == variant
     assert verified.access_key_id == case.access_key_id
     assert (verified.region, verified.service) == (case.region, case.service)
@@ -114,7 +108,7 @@ def test_aws_c_auth_signed_requests_verify(case: AwsCAuthCase, variant: str) -> 
     else:
         assert verified.expires_at is None
     inspected = inspect_request(
-        signed.method, _url(signed), signed.headers, body, settings=settings
+        signed.method, request_url(signed), signed.headers, body, settings=settings
     )
     assert inspected.canonical_request == expected.canonical_request
     assert inspected.string_to_sign == expected.string_to_sign
@@ -122,14 +116,7 @@ def test_aws_c_auth_signed_requests_verify(case: AwsCAuthCase, variant: str) -> 
 
 
 def _botocore_verifier(case: BotocoreCase) -> tuple[Verifier, SigningSettings]:
-    token = session_token_from_creq(case.canonical_request)
-    mode: Any = "include"
-    if token is None and case.signed_request is not None:
-        token = dict((n.lower(), v) for n, v in case.signed_request.headers).get(
-            "x-amz-security-token"
-        )
-        if token is not None:
-            mode = "append_after_signing"
+    token, mode = botocore_session_token(case)
     settings = SigningSettings(session_token_mode=mode)
     entry: str | Credentials = BOTOCORE_SECRET
     if token is not None:
@@ -145,10 +132,7 @@ def _botocore_verifier(case: BotocoreCase) -> tuple[Verifier, SigningSettings]:
 
 
 SIGNED_BOTOCORE = [
-    case
-    for case in BOTOCORE
-    if case.signed_request is not None
-    and case.name.rsplit("/", 1)[-1] not in BOTOCORE_SREQ_KNOWN_BAD
+    case for case in BOTOCORE if case.signed_request is not None and not is_sreq_known_bad(case)
 ]
 
 
@@ -157,9 +141,9 @@ def test_botocore_suite_signed_requests_verify(case: BotocoreCase) -> None:
     assert case.signed_request is not None
     signed = case.signed_request
     verifier, settings = _botocore_verifier(case)
-    verifier.verify(signed.method, _url(signed), signed.headers, signed.body)
+    verifier.verify(signed.method, request_url(signed), signed.headers, signed.body)
     inspected = inspect_request(
-        signed.method, _url(signed), signed.headers, signed.body, settings=settings
+        signed.method, request_url(signed), signed.headers, signed.body, settings=settings
     )
     assert inspected.canonical_request == case.canonical_request
     assert inspected.string_to_sign == case.string_to_sign
@@ -167,7 +151,7 @@ def test_botocore_suite_signed_requests_verify(case: BotocoreCase) -> None:
 
 @pytest.mark.parametrize(
     "case",
-    [case for case in BOTOCORE if case.name.rsplit("/", 1)[-1] in BOTOCORE_SREQ_KNOWN_BAD],
+    [case for case in BOTOCORE if is_sreq_known_bad(case)],
     ids=lambda case: case.name,
 )
 def test_botocore_known_bad_signed_request_is_rejected(case: BotocoreCase) -> None:
@@ -176,7 +160,7 @@ def test_botocore_known_bad_signed_request_is_rejected(case: BotocoreCase) -> No
     signed = case.signed_request
     verifier, _ = _botocore_verifier(case)
     with pytest.raises(SignatureDoesNotMatchError):
-        verifier.verify(signed.method, _url(signed), signed.headers, signed.body)
+        verifier.verify(signed.method, request_url(signed), signed.headers, signed.body)
 
 
 def test_botocore_suite_has_signed_requests() -> None:
@@ -188,18 +172,11 @@ def _s3_verifier(timestamp: str, region: str = "us-east-1") -> Verifier:
 
 
 @pytest.mark.parametrize(
-    "example",
-    [example for example in S3_DOC["examples"] if "expires_in_seconds" not in example],
-    ids=lambda example: example["id"],
+    "example", s3_doc_header_examples(S3_DOC), ids=lambda example: example["id"]
 )
 def test_s3_documentation_header_examples_verify(example: dict[str, Any]) -> None:
     values = example["signed_headers_values"]
-    host = dict(values)["host"]
-    query = "&".join(
-        quote(key, safe="-_.~") + ("=" + quote(value, safe="-_.~") if value else "")
-        for key, value in example["query"]
-    )
-    url = "https://" + host + example["path"] + ("?" + query if query else "")
+    url = s3_doc_example_url(example)
     authorization = (
         f"AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/{example['timestamp'][:8]}/us-east-1/s3/"
         f"aws4_request,SignedHeaders={example['signed_headers']},"
@@ -214,24 +191,18 @@ def test_s3_documentation_header_examples_verify(example: dict[str, Any]) -> Non
 
 
 def test_s3_documentation_presigned_url_verifies() -> None:
-    (example,) = [example for example in S3_DOC["examples"] if "expires_in_seconds" in example]
-    url = (
-        "https://examplebucket.s3.amazonaws.com"
-        + example["path"]
-        + example["signed_query_string_as_found"]
-    )
+    (example,) = s3_doc_presign_examples(S3_DOC)
+    url = s3_doc_example_url(example, include_query=False) + example["signed_query_string_as_found"]
     verifier = _s3_verifier(example["timestamp"])
     verified = verifier.verify("GET", url)
     assert verified.payload_sha256 == "UNSIGNED-PAYLOAD"
-    assert verified.expires_at == datetime(2013, 5, 25, tzinfo=timezone.utc)
+    expires_at = verified.expires_at
+    assert expires_at == datetime(2013, 5, 25, tzinfo=timezone.utc)
     assert inspect_request("GET", url).canonical_request == example["canonical_request"]
     # One second after its 86400 s, the documented URL has expired.
-    late = Verifier({ACCESS_KEY: SECRET}, clock=lambda: verified.expires_at + timedelta(seconds=1))  # type: ignore[operator]
+    late = Verifier({ACCESS_KEY: SECRET}, clock=lambda: expires_at + timedelta(seconds=1))
     with pytest.raises(AccessDeniedError, match="Request has expired"):
         late.verify("GET", url)
-
-
-_S3_SIGNERS = {"botocore.auth.S3SigV4QueryAuth", "client.generate_presigned_url (s3v4)"}
 
 
 @pytest.mark.parametrize("case", BOTOCORE_S3["cases"], ids=lambda case: case["id"])
@@ -246,7 +217,7 @@ def test_botocore_presigned_cases_verify(case: dict[str, Any]) -> None:
             credentials["secret_access_key"],
             credentials["session_token"],
         )
-    settings = fastsigv4.S3_SETTINGS if case["botocore_signer"] in _S3_SIGNERS else None
+    settings = fastsigv4.S3_SETTINGS if case["botocore_signer"] in S3_QUERY_SIGNERS else None
     # The URL botocore produced: the canonical query (any order verifies) and the signature.
     canonical_query = derived["canonical_request"].split("\n")[2]
     signature = case["expected_from_source"]["X-Amz-Signature"]

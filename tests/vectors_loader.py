@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NamedTuple
+from urllib.parse import quote
 
 __all__ = [
     "BOTOCORE_ACCESS_KEY",
@@ -22,19 +23,29 @@ __all__ = [
     "BOTOCORE_SERVICE",
     "BOTOCORE_SREQ_KNOWN_BAD",
     "BOTOCORE_TIMESTAMP",
+    "S3_QUERY_SIGNERS",
     "VECTORS_DIR",
     "AwsCAuthCase",
     "AwsCAuthInputs",
     "AwsCAuthV4aCase",
     "BotocoreCase",
+    "ConformanceVectors",
     "Expected",
     "HttpRequest",
+    "botocore_session_token",
+    "is_sreq_known_bad",
     "load_aws_c_auth_v4",
     "load_aws_c_auth_v4a",
     "load_aws_c_auth_v4a_inputs_only",
     "load_botocore_suite",
+    "load_conformance_vectors",
     "load_json",
     "parse_http_request",
+    "request_host",
+    "request_url",
+    "s3_doc_example_url",
+    "s3_doc_header_examples",
+    "s3_doc_presign_examples",
     "session_token_from_creq",
 ]
 
@@ -352,3 +363,90 @@ def load_json(name: str) -> Any:
         msg = f"unknown vector file {name!r}; expected one of {sorted(_JSON_FILES)}"
         raise ValueError(msg)
     return json.loads(_read_text(VECTORS_DIR / file_name))
+
+
+# --- helpers shared by the test modules that drive these vectors ---------------------
+
+# The botocore signers of botocore-s3-cases.json that sign with S3's settings.
+S3_QUERY_SIGNERS: frozenset[str] = frozenset(
+    {"botocore.auth.S3SigV4QueryAuth", "client.generate_presigned_url (s3v4)"}
+)
+
+
+class ConformanceVectors(NamedTuple):
+    """The SigV4 vector sets the conformance and verifier tests both run."""
+
+    aws_c_auth: list[AwsCAuthCase]
+    botocore: list[BotocoreCase]
+    s3_doc: Any
+    botocore_s3: Any
+
+
+def load_conformance_vectors() -> ConformanceVectors:
+    """Load the aws-c-auth v4 suite, botocore's suite and the two S3 JSON files."""
+    return ConformanceVectors(
+        aws_c_auth=load_aws_c_auth_v4(),
+        botocore=load_botocore_suite(),
+        s3_doc=load_json("s3-doc-examples.json"),
+        botocore_s3=load_json("botocore-s3-cases.json"),
+    )
+
+
+def request_host(request: HttpRequest) -> str:
+    """The raw value of a vector request's Host header."""
+    return next(value for name, value in request.headers if name.lower() == "host")
+
+
+def request_url(request: HttpRequest) -> str:
+    """The https URL of a vector request (its Host header and request target)."""
+    return "https://" + request_host(request).strip() + request.target
+
+
+def s3_doc_example_url(example: dict[str, Any], *, include_query: bool = True) -> str:
+    """The URL of an s3-doc-examples.json example, its query percent-encoded."""
+    query = ""
+    if include_query:
+        query = "&".join(
+            quote(key, safe="-_.~") + ("=" + quote(value, safe="-_.~") if value else "")
+            for key, value in example["query"]
+        )
+    host: str = dict(example["signed_headers_values"])["host"]
+    path: str = example["path"]
+    return "https://" + host + path + ("?" + query if query else "")
+
+
+def s3_doc_header_examples(s3_doc: Any) -> list[dict[str, Any]]:
+    """The s3-doc-examples.json examples signed in the Authorization header."""
+    return [example for example in s3_doc["examples"] if "expires_in_seconds" not in example]
+
+
+def s3_doc_presign_examples(s3_doc: Any) -> list[dict[str, Any]]:
+    """The s3-doc-examples.json examples signed in the query (presigned URLs)."""
+    return [example for example in s3_doc["examples"] if "expires_in_seconds" in example]
+
+
+def is_sreq_known_bad(case: BotocoreCase) -> bool:
+    """Whether the case's .sreq is one of the upstream defects (BOTOCORE_SREQ_KNOWN_BAD)."""
+    return case.name.rsplit("/", 1)[-1] in BOTOCORE_SREQ_KNOWN_BAD
+
+
+def botocore_session_token(
+    case: BotocoreCase,
+) -> tuple[str | None, Literal["include", "append_after_signing"]]:
+    """The session token botocore's runner uses for a case, and how it is sent.
+
+    The token comes from the canonical request (signed); failing that, from the
+    signed request's headers (post-sts-header-after: added after signing).
+    """
+    token = session_token_from_creq(case.canonical_request)
+    if token is not None or case.signed_request is None:
+        return token, "include"
+    sent = next(
+        (
+            value
+            for name, value in case.signed_request.headers
+            if name.lower() == "x-amz-security-token"
+        ),
+        None,
+    )
+    return sent, "include" if sent is None else "append_after_signing"

@@ -467,27 +467,34 @@ def expiry_policy(src: Source) -> Any:
 # --- the core twins, called directly ---------------------------------------------------------
 
 
+def core_check(function: str, label: str = "", **arguments: object) -> Check:
+    """A Check of ``twin.<function>(...)`` with ``arguments`` passed in order (their names
+    are the report's)."""
+    values = tuple(arguments.values())
+    return Check(
+        label or function,
+        lambda twin: getattr(twin, function)(*values),
+        inputs=describe(**arguments),
+    )
+
+
 def case_uri_encode(src: Source) -> Case:
     value = any_text(src)
-    keep_slash = src.boolean()
-    inputs = describe(value=value, keep_slash=keep_slash)
-    return [Check("uri_encode", lambda twin: twin.uri_encode(value, keep_slash), inputs=inputs)]
+    return [core_check("uri_encode", value=value, keep_slash=src.boolean())]
 
 
 def case_canonical_path(src: Source) -> Case:
     path = text(src, PATH_GOOD, PATH_BAD, 16)
-
-    def canonical_path(double_encode: bool, normalize: bool) -> Call:
-        return lambda twin: twin.canonical_path(path, double_encode, normalize)
-
     return [
-        Check(
-            f"canonical_path(double_encode={d}, normalize={n})",
-            canonical_path(d, n),
-            inputs=describe(path=path),
+        core_check(
+            "canonical_path",
+            f"canonical_path(double_encode={double_encode}, normalize={normalize})",
+            path=path,
+            double_encode=double_encode,
+            normalize=normalize,
         )
-        for d in (False, True)
-        for n in (False, True)
+        for double_encode in (False, True)
+        for normalize in (False, True)
     ]
 
 
@@ -497,20 +504,15 @@ def case_canonical_query(src: Source) -> Case:
         (text(src, QUERY_GOOD, QUERY_BAD, 3), text(src, QUERY_GOOD, QUERY_BAD, 3))
         for _ in range(src.integer(0, 3))
     ]
-    inputs = describe(query=query, extra=extra)
     return [
-        Check("canonical_query", lambda twin: twin.canonical_query(query), inputs=inputs),
-        Check(
-            "canonical_query+extra", lambda twin: twin.canonical_query(query, extra), False, inputs
-        ),
+        core_check("canonical_query", query=query),
+        core_check("canonical_query", "canonical_query+extra", query=query, extra=extra),
     ]
 
 
 def case_trimall(src: Source) -> Case:
     name = mostly(src, NAME_GOOD, ["é", "\ud800", ""])
-    value = text(src, VALUE_GOOD, VALUE_BAD, 12)
-    inputs = describe(name=name, value=value)
-    return [Check("trimall", lambda twin: twin.trimall(name, value), inputs=inputs)]
+    return [core_check("trimall", name=name, value=text(src, VALUE_GOOD, VALUE_BAD, 12))]
 
 
 def case_canonical_headers(src: Source) -> Case:
@@ -518,20 +520,15 @@ def case_canonical_headers(src: Source) -> Case:
     pairs = [
         (src.pick(names), text(src, VALUE_GOOD, VALUE_BAD, 6)) for _ in range(src.integer(0, 8))
     ]
-    inputs = describe(headers=pairs)
-    return [Check("canonical_headers", lambda twin: twin.canonical_headers(pairs), inputs=inputs)]
+    return [core_check("canonical_headers", headers=pairs)]
 
 
 def case_string_to_sign(src: Source) -> Case:
     amz_date = src.pick(["20240601T120000Z", any_text(src)])
     scope = src.pick(["20240601/us-east-1/s3/aws4_request", any_text(src)])
-    request = any_text(src)
-    inputs = describe(amz_date=amz_date, scope=scope, canonical_request=request)
     return [
-        Check(
-            "string_to_sign",
-            lambda twin: twin.string_to_sign(amz_date, scope, request),
-            inputs=inputs,
+        core_check(
+            "string_to_sign", amz_date=amz_date, scope=scope, canonical_request=any_text(src)
         )
     ]
 
@@ -622,22 +619,40 @@ def _outcome_of(call: Callable[[], object]) -> tuple[str, object]:
         return "raised", (type(exc), str(exc))
 
 
-def case_signer_sign(src: Source) -> Case:
+def signer_factory(src: Source) -> tuple[Callable[[], Signer], dict[str, object]]:
+    """A Signer factory of drawn credentials, region, service, settings and expiry policy
+    (a new Signer per call, so each twin starts from empty caches), and those inputs."""
     make_credentials = credentials(src)
     region = mostly(src, REGIONS_GOOD, REGIONS_BAD)
     service = mostly(src, SERVICES_GOOD, SERVICES_BAD)
     signing_settings, policy = settings(src), expiry_policy(src)
-    method, target = mostly(src, METHODS_GOOD, METHODS_BAD), url(src)
-    fields, payload, digest, when = headers(src), body(src), payload_sha256(src), timestamp(src)
 
-    def sign(twin: ModuleType) -> object:
-        signer = Signer(
+    def make_signer() -> Signer:
+        return Signer(
             make_credentials(),
             region,
             service,
             settings=signing_settings,
             on_credential_expiry=policy,
         )
+
+    inputs = {
+        "credentials": make_credentials,
+        "region": region,
+        "service": service,
+        "settings": signing_settings,
+        "on_credential_expiry": policy,
+    }
+    return make_signer, inputs
+
+
+def case_signer_sign(src: Source) -> Case:
+    make_signer, signer_inputs = signer_factory(src)
+    method, target = mostly(src, METHODS_GOOD, METHODS_BAD), url(src)
+    fields, payload, digest, when = headers(src), body(src), payload_sha256(src), timestamp(src)
+
+    def sign(twin: ModuleType) -> object:
+        signer = make_signer()
         first = signer.sign(method, target, fields, payload, payload_sha256=digest, timestamp=when)
         # The second call takes the template cache.
         again = signer.sign(method, target, fields, payload, payload_sha256=digest, timestamp=when)
@@ -650,11 +665,7 @@ def case_signer_sign(src: Source) -> Case:
         return first
 
     inputs = describe(
-        credentials=make_credentials,
-        region=region,
-        service=service,
-        settings=signing_settings,
-        on_credential_expiry=policy,
+        **signer_inputs,
         method=method,
         url=target,
         headers=fields,
@@ -666,23 +677,14 @@ def case_signer_sign(src: Source) -> Case:
 
 
 def case_signer_presign(src: Source) -> Case:
-    make_credentials = credentials(src)
-    region = mostly(src, REGIONS_GOOD, REGIONS_BAD)
-    service = mostly(src, SERVICES_GOOD, SERVICES_BAD)
-    signing_settings, policy = settings(src), expiry_policy(src)
+    make_signer, signer_inputs = signer_factory(src)
     method, target, fields = mostly(src, METHODS_GOOD, METHODS_BAD), url(src), headers(src)
     expires = mostly(src, EXPIRES_GOOD, EXPIRES_BAD)
     payload = body(src) if src.integer(0, 3) == 0 else None
     digest, when = payload_sha256(src), timestamp(src)
 
     def presign(twin: ModuleType) -> object:
-        signer = Signer(
-            make_credentials(),
-            region,
-            service,
-            settings=signing_settings,
-            on_credential_expiry=policy,
-        )
+        signer = make_signer()
         first = signer.presign(
             method,
             target,
@@ -702,11 +704,7 @@ def case_signer_presign(src: Source) -> Case:
         return first
 
     inputs = describe(
-        credentials=make_credentials,
-        region=region,
-        service=service,
-        settings=signing_settings,
-        on_credential_expiry=policy,
+        **signer_inputs,
         method=method,
         url=target,
         expires=expires,
