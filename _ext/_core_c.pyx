@@ -676,11 +676,9 @@ cdef class SigningKey:
     def __dealloc__(self):
         memset(&self._k, 0, sizeof(self._k))
 
-    def sign(self, message):
-        """Lowercase hex HMAC-SHA256 of the UTF-8 ``message`` under this key."""
+    cdef int _hmac(self, message, uint8_t *mac) except -1:
         cdef const uint8_t *s = NULL
         cdef Py_ssize_t n
-        cdef uint8_t mac[32]
         cdef bytes data
         if type(message) is str:
             s = <const uint8_t *>_utf8(message, &n)
@@ -692,7 +690,31 @@ cdef class SigningKey:
             s = <const uint8_t *><const char *>data
             n = len(data)
         fsv4_hmac(&self._k, s, n, mac)
+        return 0
+
+    def sign(self, message):
+        """Lowercase hex HMAC-SHA256 of the UTF-8 ``message`` under this key."""
+        cdef uint8_t mac[32]
+        self._hmac(message, mac)
         return _hex(mac)
+
+    def matches(self, message, signature):
+        """Whether ``signature`` is ``sign(message)``, compared in constant time."""
+        cdef uint8_t mac[32]
+        cdef char expected[64]
+        cdef const uint8_t *provided
+        cdef uint8_t difference = 0
+        cdef int i
+        if not isinstance(signature, str):
+            _pure()._signature_text(signature)  # raises its error
+        self._hmac(message, mac)
+        if not PyUnicode_IS_ASCII(signature) or PyUnicode_GET_LENGTH(signature) != 64:
+            return False
+        fsv4_hex_lower(mac, 32, expected)
+        provided = <const uint8_t *>PyUnicode_DATA(signature)
+        for i in range(64):
+            difference |= provided[i] ^ <uint8_t>expected[i]
+        return difference == 0
 
     def __repr__(self):
         return "<SigningKey (redacted)>"
@@ -1687,6 +1709,7 @@ cdef object _fallback(method, path, bint double_encode, bint normalize, query, h
 # Everything outside that shape returns None; nothing here raises for bad input.
 
 cdef uint8_t _LANE_HOST[256]       # lowercase letters, digits, '.', '-'
+cdef uint8_t _LOWER_HEX[256]       # 0-9 a-f
 cdef frozenset _LANE_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 cdef dict _lane_credentials = {}   # X-Amz-Credential text -> the pure twin's _lane_credential
 cdef tuple _last_credential = ("", None)  # the last one read: a server sees runs of the same
@@ -1698,6 +1721,7 @@ cdef void _build_lane_tables() noexcept:
     cdef int c
     for c in range(256):
         _LANE_HOST[c] = ord("a") <= c <= ord("z") or ord("0") <= c <= ord("9") or c == ord(".") or c == ord("-")
+        _LOWER_HEX[c] = ord("a") <= c <= ord("f") or ord("0") <= c <= ord("9")
 
 _build_lane_tables()
 
@@ -1765,7 +1789,7 @@ def read_presigned(method, url, headers, settings, limits):
     max_url_length, max_query_parameters, max_headers, max_header_bytes = limits
     s = <const uint8_t *>PyUnicode_DATA(url)
     n = PyUnicode_GET_LENGTH(url)
-    if n > max_url_length or _has_url_control(s, n):
+    if n > max_url_length:
         return None
     if n >= 8 and memcmp(s, b"https://", 8) == 0:
         rest, default_port = 8, 443
@@ -1777,6 +1801,10 @@ def read_presigned(method, url, headers, settings, limits):
     if query == n:
         return None
     auth_end = _find(s, rest, query, ord("/"))
+    # Only the path can hold a control character or '#': the host and the query are
+    # checked byte by byte below.
+    if _has_url_control(s + auth_end, query - auth_end):
+        return None
     host_end = _find(s, rest, auth_end, ord(":"))
     if host_end == rest:
         return None
@@ -1800,16 +1828,15 @@ def read_presigned(method, url, headers, settings, limits):
 
     # The query: the signing parameters found, the others checked canonical as sent.
     start = query + 1
-    for i in range(start, n):
-        if s[i] == ord("&"):
-            count += 1
-    if count >= max_query_parameters:
-        return None
     for k in range(SIGNING_COUNT):
         offset[k] = -1
     pair_count = 0
     while start < n:
         end = _find(s, start, n, ord("&"))
+        if end < n:
+            count += 1
+            if count >= max_query_parameters:
+                return None
         if end > start:
             eq = _find(s, start, end, ord("="))
             vstart = eq + 1 if eq < end else end
@@ -1836,8 +1863,7 @@ def read_presigned(method, url, headers, settings, limits):
             and _amz_date_seconds(s + offset[2], size[2], &signed_at)):
         return None
     for i in range(64):
-        if not (ord("0") <= s[offset[SIGNATURE] + i] <= ord("9")
-                or ord("a") <= s[offset[SIGNATURE] + i] <= ord("f")):
+        if not _LOWER_HEX[s[offset[SIGNATURE] + i]]:
             return None
     for i in range(size[3]):
         if not ord("0") <= s[offset[3] + i] <= ord("9"):

@@ -176,6 +176,36 @@ def test_signing_key_sign(key: bytes, message: str) -> None:
 
 
 @PROPERTY
+@given(key=st.binary(max_size=80), message=TEXT, change=st.integers(0, 70), other=TEXT)
+def test_signing_key_matches(key: bytes, message: str, change: int, other: str) -> None:
+    """matches() is sign() compared: true for the signature, false for any other text."""
+    pure_key, compiled_key = _core_py.SigningKey(key), _core_c.SigningKey(key)
+    signed = outcome(lambda: pure_key.sign(message))
+    candidates = [other]
+    if signed[0] == "returned":
+        signature = str(signed[-1])
+        at = change % 64
+        flipped = signature[:at] + ("0" if signature[at] != "0" else "1") + signature[at + 1 :]
+        candidates += [signature, flipped, signature.upper(), signature[:-1], signature + "0"]
+    for candidate in candidates:
+        expected = outcome(partial(pure_key.matches, message, candidate))
+        assert outcome(partial(compiled_key.matches, message, candidate)) == expected
+        if signed[0] == "returned":
+            assert expected == ("returned", bool, candidate == signature)
+        else:  # the message's error (a lone surrogate)
+            assert expected == signed
+
+
+def test_signing_key_matches_refuses_what_is_not_text() -> None:
+    for twin in (_core_py, _core_c):
+        key: Any = twin.SigningKey(b"k")
+        for bad in (None, b"0" * 64, 5):
+            with pytest.raises(InvalidRequestError, match="signature must be a str"):
+                key.matches("m", bad)
+        assert key.matches("m", "é" * 64) is False
+
+
+@PROPERTY
 @given(parts=st.tuples(TEXT, TEXT, TEXT, TEXT, TEXT), message=TEXT)
 def test_signing_key_derivation(parts: tuple[str, str, str, str, str], message: str) -> None:
     expected = outcome(lambda: _core_py.signing_key(*parts).sign(message))

@@ -14,6 +14,7 @@ import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
+from typing import NoReturn
 from urllib.parse import quote, quote_from_bytes, unquote, unquote_to_bytes
 
 from ._time import parse_amz_date
@@ -271,13 +272,31 @@ class SigningKey:
     def sign(self, message: str) -> str:
         """Lowercase hex HMAC-SHA256 of the UTF-8 ``message`` under this key."""
         inner = self._inner.copy()
-        inner.update(utf8_bytes(message, "string to sign"))
+        try:
+            inner.update(message.encode())
+        except (UnicodeEncodeError, AttributeError):
+            inner.update(utf8_bytes(message, "string to sign"))  # raises its error
         outer = self._outer.copy()
         outer.update(inner.digest())
         return outer.hexdigest()
 
+    def matches(self, message: str, signature: str) -> bool:
+        """Whether ``signature`` is ``sign(message)``, compared in constant time (the same
+        time whatever the first differing character)."""
+        if not isinstance(signature, str):
+            _signature_text(signature)  # raises
+        expected = self.sign(message)
+        return signature.isascii() and hmac.compare_digest(expected, signature)
+
     def __repr__(self) -> str:
         return "<SigningKey (redacted)>"
+
+
+def _signature_text(signature: object) -> NoReturn:
+    """Raise the error for a signature that is not a str (matches() in both twins)."""
+    raise InvalidRequestError(
+        f"signature must be a str of hex digits, not {type(signature).__name__}"
+    )
 
 
 _KEY_CACHE: dict[tuple[str, str, str, str, str], SigningKey] = {}
@@ -741,11 +760,11 @@ def read_presigned(
     if match is not None and max_query_parameters > 5:
         # The query up to the signature is the canonical query once the credential,
         # date and expiry are found valid (below).
-        parts: tuple[str, ...] | None = match.groups("")
+        parts: Sequence[str] | None = match.groups("")
     else:
         parts = _lane_url_parts(url, max_query_parameters)
-        if parts is None:
-            return None
+    if parts is None:
+        return None
     scheme, host, port, path, query, credential_text, amz_date, expires, signature = parts
     if not (0 < len(expires) < 16 and expires.isascii() and expires.isdigit()):
         return None

@@ -13,7 +13,6 @@ status and the message AWS gives.
 from __future__ import annotations
 
 import hmac
-import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import FrozenInstanceError, dataclass
 from datetime import datetime, timedelta, timezone
@@ -752,12 +751,15 @@ def _payload_hash(
         raise InvalidRequestError(
             "payload_sha256 must be the lowercase hex SHA-256 of the body received"
         )
-    received_hash = None
-    if body is not None:
-        data = _body_bytes(body)
-        received_hash = _core.sha256_hex(data if isinstance(data, bytes) else bytes(data))
-    elif payload_sha256 is not None:
-        received_hash = payload_sha256
+    data = None if body is None else _body_bytes(body)
+
+    def received_hash() -> str | None:
+        # Hashed only when the canonical request ends with it or a declared hash is
+        # checked: a presigned S3 upload signs UNSIGNED-PAYLOAD, whatever its size.
+        if data is None:
+            return payload_sha256
+        return _core.sha256_hex(data if isinstance(data, bytes) else bytes(data))
+
     declared = _single(claim.headers, "x-amz-content-sha256")
     if declared is not None:
         if not (_HEX_SHA256.fullmatch(declared) or declared in _SPECIAL_PAYLOAD_HASHES):
@@ -765,12 +767,14 @@ def _payload_hash(
                 f"x-amz-content-sha256 {declared!r:.80} must be UNSIGNED-PAYLOAD, a "
                 "STREAMING-* constant or the lowercase hex SHA-256 of the body"
             )
-        if received_hash is not None and declared[0] not in "SU" and declared != received_hash:
-            raise ContentSHA256MismatchError(
-                "The provided 'x-amz-content-sha256' header does not match what was "
-                f"computed. ClientComputedContentSHA256: {declared}, "
-                f"S3ComputedContentSHA256: {received_hash}"
-            )
+        if declared[0] not in "SU":
+            computed = received_hash()
+            if computed is not None and declared != computed:
+                raise ContentSHA256MismatchError(
+                    "The provided 'x-amz-content-sha256' header does not match what was "
+                    f"computed. ClientComputedContentSHA256: {declared}, "
+                    f"S3ComputedContentSHA256: {computed}"
+                )
         return declared
     if claim.auth_type == "header" and settings.add_content_sha256_header:
         raise MalformedRequestError(
@@ -778,7 +782,8 @@ def _payload_hash(
         )
     if claim.auth_type == "query" and settings.presign_unsigned_payload:
         return "UNSIGNED-PAYLOAD"
-    return EMPTY_SHA256 if received_hash is None else received_hash
+    computed = received_hash()
+    return EMPTY_SHA256 if computed is None else computed
 
 
 def _canonical(claim: _Claim, settings: SigningSettings, payload_hash: str) -> tuple[str, str]:
@@ -841,6 +846,17 @@ def inspect_request(
         string_to_sign,
         claim.session_token,
     )
+
+
+def _posix_seconds(now: object) -> float:
+    """A Verifier clock's reading (POSIX seconds or an aware datetime) as seconds."""
+    if isinstance(now, datetime):
+        if now.utcoffset() is None:
+            raise InvalidRequestError("clock returned a naive datetime; return an aware one")
+        return now.timestamp()
+    if isinstance(now, bool) or not isinstance(now, (int, float)):
+        raise InvalidRequestError("clock must return POSIX seconds or an aware datetime")
+    return float(now)
 
 
 def _allowed(values: Collection[str] | None, what: str) -> frozenset[str] | None:
@@ -929,20 +945,6 @@ class Verifier:
             f"max_skew={self._max_skew}, max_expires={self._max_expires})"
         )
 
-    def _now(self) -> float:
-        if self._clock is None:
-            return time.time()
-        now = self._clock()
-        if type(now) is float:
-            return now
-        if isinstance(now, datetime):
-            if now.utcoffset() is None:
-                raise InvalidRequestError("clock returned a naive datetime; return an aware one")
-            return now.timestamp()
-        if isinstance(now, bool) or not isinstance(now, (int, float)):
-            raise InvalidRequestError("clock must return POSIX seconds or an aware datetime")
-        return float(now)
-
     def verify(
         self,
         method: str,
@@ -961,13 +963,11 @@ class Verifier:
         which is taken as empty when neither is given.
         """
         secret: SecretValue | object = _NOT_LOOKED_UP
-        if body is None and payload_sha256 is None:
+        if payload_sha256 is None and (body is None or (type(body) is bytes and not body)):
             # The fast lane: a presigned request of the common shape, read in one core
             # call. It only ever accepts; anything else, and any failure, goes on to the
             # full reading below, which names what is wrong.
-            reading = _core.read_presigned(
-                method, url, headers, self._settings, self._lane_limits
-            )
+            reading = _core.read_presigned(method, url, headers, self._settings, self._lane_limits)
             if reading is not None:
                 (
                     access_key_id,
@@ -980,7 +980,9 @@ class Verifier:
                     payload_hash,
                     string_to_sign,
                 ) = reading
-                now = _time() if self._clock is None else self._now()
+                now = _time() if self._clock is None else self._clock()
+                if type(now) is not float:
+                    now = _posix_seconds(now)
                 regions = self._regions
                 services = self._services
                 # What _check_scope and _check_time accept (the lane checked the scope's
@@ -992,11 +994,12 @@ class Verifier:
                     and signed_at - self._max_skew <= now <= signed_at + expires
                 ):
                     secret = self._lookup(access_key_id)
-                    if type(secret) is str and secret and hmac.compare_digest(
-                        _core.signing_key(access_key_id, secret, date, region, service).sign(
-                            string_to_sign
-                        ),
-                        signature,
+                    if (
+                        type(secret) is str
+                        and secret
+                        and _core.signing_key(access_key_id, secret, date, region, service).matches(
+                            string_to_sign, signature
+                        )
                     ):
                         return _new_tuple(
                             VerifiedRequest,
@@ -1030,23 +1033,23 @@ class Verifier:
         already asked (a lookup may be a database query: asked once per request)."""
         claim, settings = _parse_claim(method, url, headers, self._settings, self._limits)
         self._check_scope(claim)
-        now = _time() if self._clock is None else self._now()
+        now = _time() if self._clock is None else self._clock()
+        if type(now) is not float:
+            now = _posix_seconds(now)
         expires_at = self._check_time(claim, now)
         _check_signed_headers(claim, settings)
         if secret is _NOT_LOOKED_UP:
             secret = self._lookup(claim.access_key_id)
         expected_token = None
         if not (type(secret) is str and secret and claim.session_token is None):
-            secret, expected_token = self._secret(secret, claim, now)
+            secret, expected_token = self._secret(secret, claim, now)  # type: ignore[arg-type]
         payload_hash = _payload_hash(claim, settings, body, payload_sha256)
         canonical_request, string_to_sign = _canonical(claim, settings, payload_hash)
-        expected = _core.signing_key(
+        key = _core.signing_key(
             claim.access_key_id, secret, claim.date, claim.region, claim.service
-        ).sign(string_to_sign)
-        provided = claim.signature
-        # The comparison takes the same time whatever the provided signature's first
-        # differing byte (compare_digest takes ASCII text: anything else cannot match).
-        if not (provided.isascii() and hmac.compare_digest(expected, provided)):
+        )
+        # In constant time, whatever the provided signature's first differing byte.
+        if not key.matches(string_to_sign, claim.signature):
             token = claim.session_token or expected_token
             canonical_shown = _redact(canonical_request, token)
             raise SignatureDoesNotMatchError(

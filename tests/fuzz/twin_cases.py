@@ -859,6 +859,50 @@ def presigned_query(src: Source) -> str:
     return "&".join(pieces)
 
 
+def case_read_presigned(src: Source) -> Case:
+    """The verifier's fast lane, on forged presigned URLs: both twins return the same,
+    never raise, and what they accept the full reading reads the same way."""
+    target = src.pick(["https://h/", "http://127.0.0.1:9000/b/k", url(src)])
+    target = target.partition("?")[0] + "?" + presigned_query(src)
+    method = mostly(src, METHODS_GOOD, METHODS_BAD)
+    fields = received_headers(src) if src.integer(0, 3) == 0 else None
+    lane_settings = settings(src)
+    limits = mostly(src, [(16384, 1000, 200, 65536)], [(64, 3, 3, 80), (10**4, 5, 1, 1)])
+
+    def read(twin: ModuleType) -> object:
+        reading = twin.read_presigned(method, target, fields, lane_settings, limits)
+        if reading is not None:
+            try:
+                full = inspect_request(
+                    method, target, fields, settings=lane_settings, limits=RequestLimits(*limits)
+                )
+            except SigV4Error as error:
+                raise AssertionError(
+                    f"the lane took what the full reading refuses: {error}"
+                ) from None
+            _same(
+                "read_presigned vs inspect_request",
+                reading,
+                (
+                    full.access_key_id,
+                    full.date,
+                    full.region,
+                    full.service,
+                    twin.amz_date_seconds(full.amz_date),
+                    full.expires,
+                    full.signature,
+                    full.payload_hash,
+                    full.string_to_sign,
+                ),
+            )
+        return reading
+
+    inputs = describe(
+        method=method, url=target, headers=fields, settings=lane_settings, limits=limits
+    )
+    return [Check("read_presigned", read, inputs=inputs)]
+
+
 def case_verifier(src: Source) -> Case:
     """The verifier's parsers on received requests: forged ones, and our own signatures."""
     limits = mostly(
@@ -947,6 +991,7 @@ CORE_TARGETS: dict[str, Callable[[Source], Case]] = {
     "string_to_sign": case_string_to_sign,
     "signing_key": case_signing_key,
     "presign_kernel": case_presign_kernel,
+    "read_presigned": case_read_presigned,
 }
 API_TARGETS: dict[str, Callable[[Source], Case]] = {
     "signer_sign": case_signer_sign,
