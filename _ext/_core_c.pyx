@@ -745,7 +745,7 @@ cdef SigningKey _derive(const uint8_t *secret, Py_ssize_t sn, const uint8_t *dat
     return key
 
 
-def signing_key(access_key_id, secret_access_key, date, region, service):
+cpdef signing_key(access_key_id, secret_access_key, date, region, service):
     """The signing key for a scope, derived once per (key pair, date, region, service)."""
     cdef const uint8_t *s = NULL
     cdef const uint8_t *d = NULL
@@ -1713,9 +1713,17 @@ cdef uint8_t _LOWER_HEX[256]       # 0-9 a-f
 cdef frozenset _LANE_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 cdef dict _lane_credentials = {}   # X-Amz-Credential text -> the pure twin's _lane_credential
 cdef tuple _last_credential = ("", None)  # the last one read: a server sees runs of the same
+cdef object _flags_of = None       # the SigningSettings last read, and its flags
+cdef int _flags = 0
+cdef enum:
+    DOUBLE_ENCODE = 1
+    NORMALIZE = 2
+    UNSIGNED = 4
 cdef Py_ssize_t _LANE_CACHE_SIZE = 256
 cdef str _UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 cdef str _EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+cdef tuple _HOST_ONLY = ("host",)
+cdef object _tuple_new = tuple.__new__     # builds the verifier's tuple-subclass result
 
 cdef void _build_lane_tables() noexcept:
     cdef int c
@@ -1757,17 +1765,26 @@ cdef bint _is_text(const uint8_t *s, Py_ssize_t n, const char *text) noexcept no
     return n == <Py_ssize_t>strlen(text) and memcmp(s, text, n) == 0
 
 
-def read_presigned(method, url, headers, settings, limits):
-    """A presigned request of the common shape, read and canonicalized in one call, or
-    None (see the pure twin)."""
-    global _last_credential
+cdef struct Lane:
+    long long signed_at
+    long long expires
+    const uint8_t *amz_date      # 16 bytes, in the URL
+    const uint8_t *signature     # 64 lowercase hex digits, in the URL
+    bint unsigned_payload
+    uint8_t digest[32]           # SHA-256 of the canonical request
+
+
+cdef object _read_lane(method, url, headers, settings, limits, Lane *lane):
+    """read_presigned's work: the credential's parts (the pure twin's _lane_credential)
+    with the rest in *lane, or None when the request is not of the lane's shape."""
+    global _last_credential, _flags_of, _flags
     cdef const uint8_t *s
     cdef const uint8_t *p
     cdef Py_ssize_t n, pn, i, rest, query, auth_end, host_end, path_end, start, end, eq, vstart
     cdef Py_ssize_t max_url_length, max_query_parameters, max_headers, max_header_bytes
     cdef Py_ssize_t offset[SIGNING_COUNT]
     cdef Py_ssize_t size[SIGNING_COUNT]
-    cdef Py_ssize_t count = 0, total = 0, pos = 0, digits = 0, pair_count
+    cdef Py_ssize_t count = 0, total = 0, query_bytes = 0, pos = 0, digits = 0, pair_count
     cdef long port = 0, default_port
     cdef long long signed_at, expires = 0
     cdef char port_text[8]
@@ -1777,12 +1794,9 @@ def read_presigned(method, url, headers, settings, limits):
     cdef Pair pair_stack[16]
     cdef Buf out, pairs
     cdef Pair *pair
-    cdef uint8_t digest[32]
-    cdef uint8_t *d
     cdef PyObject *key
     cdef PyObject *value
     cdef object host_header = None, items
-    cdef str result, scope
     if (type(method) is not str or type(url) is not str or type(limits) is not tuple
             or method not in _LANE_METHODS or not PyUnicode_IS_ASCII(url)):
         return None
@@ -1826,110 +1840,123 @@ def read_presigned(method, url, headers, settings, limits):
                 port_text[8 - digits] = <char>(ord("0") + port % 10)
                 port //= 10
 
-    # The query: the signing parameters found, the others checked canonical as sent.
-    start = query + 1
-    for k in range(SIGNING_COUNT):
-        offset[k] = -1
-    pair_count = 0
-    while start < n:
-        end = _find(s, start, n, ord("&"))
-        if end < n:
-            count += 1
-            if count >= max_query_parameters:
-                return None
-        if end > start:
-            eq = _find(s, start, end, ord("="))
-            vstart = eq + 1 if eq < end else end
-            k = _lane_parameter(s + start, eq - start)
-            if k > SIGNATURE:     # X-Amz-Security-Token or a SigV2 name
-                return None
-            if k >= 0:
-                if offset[k] >= 0:
-                    return None
-                offset[k] = vstart
-                size[k] = end - vstart
-            elif (memchr(s + start, ord("%"), eq - start) != NULL
-                    or not _canonical_text(s + start, eq - start)
-                    or not _canonical_text(s + vstart, end - vstart)):
-                return None
-            pair_count += 1
-        start = end + 1
-    for k in range(SIGNATURE + 1):
-        if offset[k] < 0:
-            return None
-    if not (_is_text(s + offset[0], size[0], b"AWS4-HMAC-SHA256")
-            and _is_text(s + offset[4], size[4], b"host")
-            and size[SIGNATURE] == 64 and 0 < size[3] < 16
-            and _amz_date_seconds(s + offset[2], size[2], &signed_at)):
-        return None
-    for i in range(64):
-        if not _LOWER_HEX[s[offset[SIGNATURE] + i]]:
-            return None
-    for i in range(size[3]):
-        if not ord("0") <= s[offset[3] + i] <= ord("9"):
-            return None
-        expires = expires * 10 + (s[offset[3] + i] - ord("0"))
-    last = _last_credential     # (text, parts): one read, so threads see a consistent pair
-    text = <str>(<tuple>last)[0]
-    if size[1] == PyUnicode_GET_LENGTH(text) and memcmp(s + offset[1], PyUnicode_DATA(text), size[1]) == 0:
-        credential = (<tuple>last)[1]
-    else:
-        text = _ascii_str(s + offset[1], size[1])
-        credential = _lane_credentials.get(text)
-        if credential is None:
-            credential = _pure()._lane_credential(text)
-            if credential is None:
-                return None
-            if len(_lane_credentials) >= _LANE_CACHE_SIZE:
-                _lane_credentials.clear()
-            _lane_credentials[text] = credential
-        _last_credential = (text, credential)
-    access_key_id, date, region, service, scope, preset = <tuple>credential
-    if memcmp(s + offset[2], PyUnicode_DATA(date), 8) != 0:    # the scope's date: 8 digits
-        return None
-    if settings is None:
-        settings = preset
-
-    # The headers: Host at most once, no Authorization and no x-amz-*.
-    if headers is not None:
-        if type(headers) is dict:
-            if PyDict_Size(headers) > max_headers:
-                return None
-            while PyDict_Next(headers, &pos, &key, &value):
-                total += _lane_header(<object>key, <object>value)
-                if total < 0:
-                    return None
-                if _is_host(<object>key):
-                    if host_header is not None:
-                        return None
-                    host_header = <object>value
-        elif type(headers) is list or type(headers) is tuple:
-            if len(headers) > max_headers:
-                return None
-            for item in headers:
-                if type(item) is not tuple or PyTuple_GET_SIZE(item) != 2:
-                    return None
-                total += _lane_header(<object>PyTuple_GET_ITEM(item, 0),
-                                      <object>PyTuple_GET_ITEM(item, 1))
-                if total < 0:
-                    return None
-                if _is_host(<object>PyTuple_GET_ITEM(item, 0)):
-                    if host_header is not None:
-                        return None
-                    host_header = <object>PyTuple_GET_ITEM(item, 1)
-        else:
-            return None
-        if total > max_header_bytes or (host_header is not None and not PyUnicode_IS_ASCII(host_header)):
-            return None
-
-    double_encode = settings.double_uri_encode
-    normalize = settings.normalize_path
-    unsigned_payload = settings.presign_unsigned_payload
-    escapes = PLAIN if double_encode else KEEP_ESCAPES
-    payload_hash = _UNSIGNED_PAYLOAD if unsigned_payload else _EMPTY_SHA256
     _buf_init(&out, out_stack, sizeof(out_stack))
     _buf_init(&pairs, pair_stack, sizeof(pair_stack))
     try:
+        # The query: the signing parameters found, the others checked canonical as sent.
+        start = query + 1
+        for k in range(SIGNING_COUNT):
+            offset[k] = -1
+        while start < n:
+            end = _find(s, start, n, ord("&"))
+            if end < n:
+                count += 1
+                if count >= max_query_parameters:
+                    return None
+            if end > start:
+                eq = _find(s, start, end, ord("="))
+                vstart = eq + 1 if eq < end else end
+                k = _lane_parameter(s + start, eq - start)
+                if k > SIGNATURE:     # X-Amz-Security-Token or a SigV2 name
+                    return None
+                if k >= 0:
+                    if offset[k] >= 0:
+                        return None
+                    offset[k] = vstart
+                    size[k] = end - vstart
+                elif (memchr(s + start, ord("%"), eq - start) != NULL
+                        or not _canonical_text(s + start, eq - start)
+                        or not _canonical_text(s + vstart, end - vstart)):
+                    return None
+                if k != SIGNATURE:
+                    if _reserve(&pairs, 1, <Py_ssize_t>sizeof(Pair)) < 0:
+                        raise MemoryError()
+                    pair = <Pair *>(pairs.p + pairs.n)
+                    pairs.n += <Py_ssize_t>sizeof(Pair)
+                    pair.ko = start
+                    pair.kn = eq - start
+                    pair.vo = vstart
+                    pair.vn = end - vstart
+                    query_bytes += pair.kn + pair.vn
+            start = end + 1
+        for k in range(SIGNATURE + 1):
+            if offset[k] < 0:
+                return None
+        if not (_is_text(s + offset[0], size[0], b"AWS4-HMAC-SHA256")
+                and _is_text(s + offset[4], size[4], b"host")
+                and size[SIGNATURE] == 64 and 0 < size[3] < 16
+                and _amz_date_seconds(s + offset[2], size[2], &signed_at)):
+            return None
+        for i in range(64):
+            if not _LOWER_HEX[s[offset[SIGNATURE] + i]]:
+                return None
+        for i in range(size[3]):
+            if not ord("0") <= s[offset[3] + i] <= ord("9"):
+                return None
+            expires = expires * 10 + (s[offset[3] + i] - ord("0"))
+        last = _last_credential     # (text, parts): one read, so threads see a consistent pair
+        text = <str>(<tuple>last)[0]
+        if size[1] == PyUnicode_GET_LENGTH(text) and memcmp(s + offset[1], PyUnicode_DATA(text), size[1]) == 0:
+            credential = (<tuple>last)[1]
+        else:
+            text = _ascii_str(s + offset[1], size[1])
+            credential = _lane_credentials.get(text)
+            if credential is None:
+                credential = _pure()._lane_credential(text)
+                if credential is None:
+                    return None
+                if len(_lane_credentials) >= _LANE_CACHE_SIZE:
+                    _lane_credentials.clear()
+                _lane_credentials[text] = credential
+            _last_credential = (text, credential)
+        access_key_id, date, region, service, scope, preset = <tuple>credential
+        if memcmp(s + offset[2], PyUnicode_DATA(date), 8) != 0:    # the scope's date: 8 digits
+            return None
+        if settings is None:
+            settings = preset
+
+        # The headers: Host at most once, no Authorization and no x-amz-*.
+        if headers is not None:
+            if type(headers) is dict:
+                if PyDict_Size(headers) > max_headers:
+                    return None
+                while PyDict_Next(headers, &pos, &key, &value):
+                    total += _lane_header(<object>key, <object>value)
+                    if total < 0:
+                        return None
+                    if _is_host(<object>key):
+                        if host_header is not None:
+                            return None
+                        host_header = <object>value
+            elif type(headers) is list or type(headers) is tuple:
+                if len(headers) > max_headers:
+                    return None
+                for item in headers:
+                    if type(item) is not tuple or PyTuple_GET_SIZE(item) != 2:
+                        return None
+                    total += _lane_header(<object>PyTuple_GET_ITEM(item, 0),
+                                          <object>PyTuple_GET_ITEM(item, 1))
+                    if total < 0:
+                        return None
+                    if _is_host(<object>PyTuple_GET_ITEM(item, 0)):
+                        if host_header is not None:
+                            return None
+                        host_header = <object>PyTuple_GET_ITEM(item, 1)
+            else:
+                return None
+            if total > max_header_bytes or (host_header is not None and not PyUnicode_IS_ASCII(host_header)):
+                return None
+
+        if settings is not _flags_of:       # one settings object after another: read once
+            _flags = (DOUBLE_ENCODE if settings.double_uri_encode else 0) | (
+                NORMALIZE if settings.normalize_path else 0) | (
+                UNSIGNED if settings.presign_unsigned_payload else 0)
+            _flags_of = settings
+        double_encode = _flags & DOUBLE_ENCODE
+        normalize = _flags & NORMALIZE
+        unsigned_payload = _flags & UNSIGNED
+        escapes = PLAIN if double_encode else KEEP_ESCAPES
+        payload_hash = _UNSIGNED_PAYLOAD if unsigned_payload else _EMPTY_SHA256
         # method "\n" canonical path "\n"
         if (_put(&out, PyUnicode_DATA(method), PyUnicode_GET_LENGTH(method)) < 0
                 or _put(&out, b"\n", 1) < 0):
@@ -1947,27 +1974,10 @@ def read_presigned(method, url, headers, settings, limits):
         if _put(&out, b"\n", 1) < 0:
             raise MemoryError()
         # The canonical query: every parameter but the signature, canonical as sent.
-        if _reserve(&pairs, pair_count, <Py_ssize_t>sizeof(Pair)) < 0:
-            raise MemoryError()
-        start = query + 1
-        total = 0
-        while start < n:
-            end = _find(s, start, n, ord("&"))
-            if end > start and start != offset[SIGNATURE] - _PARAMETER_N[SIGNATURE] - 1:
-                eq = _find(s, start, end, ord("="))
-                vstart = eq + 1 if eq < end else end
-                pair = <Pair *>(pairs.p + pairs.n)
-                pairs.n += <Py_ssize_t>sizeof(Pair)
-                pair.ko = start
-                pair.kn = eq - start
-                pair.vo = vstart
-                pair.vn = end - vstart
-                total += pair.kn + pair.vn
-            start = end + 1
-        pair_count -= 1
+        pair_count = pairs.n // <Py_ssize_t>sizeof(Pair)
         if pair_count:
             _sort_pairs(<Pair *>pairs.p, pair_count, s)
-            if _reserve(&out, total + 2 * pair_count - 1, 1) < 0:
+            if _reserve(&out, query_bytes + 2 * pair_count - 1, 1) < 0:
                 raise MemoryError()
             out.n = _join_pairs(out.p + out.n, <Pair *>pairs.p, pair_count) - out.p
         # "\n" "host:" host "\n" "\n" "host" "\n" payload hash
@@ -1988,21 +1998,96 @@ def read_presigned(method, url, headers, settings, limits):
         if (_put(&out, b"\n\nhost\n", 7) < 0
                 or _put(&out, PyUnicode_DATA(payload_hash), PyUnicode_GET_LENGTH(payload_hash)) < 0):
             raise MemoryError()
-        fsv4_sha256(out.p, out.n, digest)
+        fsv4_sha256(out.p, out.n, lane.digest)
     finally:
         _buf_free(&out)
         _buf_free(&pairs)
-    n = PyUnicode_GET_LENGTH(scope)
-    result = PyUnicode_New(17 + 16 + 1 + n + 1 + 64, 127)
-    d = <uint8_t *>PyUnicode_DATA(result)
+    lane.signed_at = signed_at
+    lane.expires = expires
+    lane.amz_date = s + offset[2]
+    lane.signature = s + offset[SIGNATURE]
+    lane.unsigned_payload = unsigned_payload
+    return credential
+
+
+cdef Py_ssize_t _put_string_to_sign(uint8_t *d, const Lane *lane, str scope) noexcept:
+    """Write the lane's string to sign at d (17 + 16 + 1 + len(scope) + 1 + 64 bytes);
+    returns its length."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(scope)
     memcpy(d, b"AWS4-HMAC-SHA256\n", 17)
-    memcpy(d + 17, s + offset[2], 16)
+    memcpy(d + 17, lane.amz_date, 16)
     d[33] = ord("\n")
     memcpy(d + 34, PyUnicode_DATA(scope), n)
     d[34 + n] = ord("\n")
-    fsv4_hex_lower(digest, 32, <char *>d + 35 + n)
-    return (access_key_id, date, region, service, signed_at, expires,
-            _ascii_str(s + offset[SIGNATURE], 64), payload_hash, result)
+    fsv4_hex_lower(lane.digest, 32, <char *>d + 35 + n)
+    return 99 + n
+
+
+def read_presigned(method, url, headers, settings, limits):
+    """A presigned request of the common shape, read and canonicalized in one call, or
+    None (see the pure twin)."""
+    cdef Lane lane
+    cdef str string_to_sign
+    credential = _read_lane(method, url, headers, settings, limits, &lane)
+    if credential is None:
+        return None
+    access_key_id, date, region, service, scope, _ = <tuple>credential
+    string_to_sign = PyUnicode_New(99 + PyUnicode_GET_LENGTH(scope), 127)
+    _put_string_to_sign(<uint8_t *>PyUnicode_DATA(string_to_sign), &lane, <str>scope)
+    return (access_key_id, date, region, service, lane.signed_at, lane.expires,
+            _ascii_str(lane.signature, 64),
+            _UNSIGNED_PAYLOAD if lane.unsigned_payload else _EMPTY_SHA256, string_to_sign)
+
+
+def verify_presigned(method, url, headers, settings, limits, policy, now):
+    """A presigned request of the common shape verified in one call (see the pure twin):
+    the verified request, (what the secret lookup gave,) when it was asked but the
+    request does not pass, or None."""
+    cdef Lane lane
+    cdef uint8_t string_to_sign[512]
+    cdef uint8_t mac[32]
+    cdef char expected[64]
+    cdef uint8_t difference = 0
+    cdef double seconds
+    cdef long long max_skew, max_expires
+    cdef Py_ssize_t n
+    cdef SigningKey key
+    cdef int i
+    if type(policy) is not tuple or PyTuple_GET_SIZE(policy) != 6 or type(now) is not float:
+        return _pure().verify_presigned(method, url, headers, settings, limits, policy, now)
+    credential = _read_lane(method, url, headers, settings, limits, &lane)
+    if credential is None:
+        return None
+    access_key_id, date, region, service, scope, _ = <tuple>credential
+    regions, services, skew, longest, lookup, result_type = <tuple>policy
+    if not (type(skew) is int and type(longest) is int and skew < 2 ** 52 and longest < 2 ** 52):
+        return _pure().verify_presigned(method, url, headers, settings, limits, policy, now)
+    max_skew = skew
+    max_expires = longest
+    seconds = now
+    # Exact comparisons: every number here is far below 2**53.
+    if not ((regions is None or region in regions)
+            and (services is None or service in services)
+            and 0 < lane.expires <= max_expires
+            and lane.signed_at - max_skew <= seconds <= lane.signed_at + lane.expires):
+        return None
+    if PyUnicode_GET_LENGTH(scope) > 512 - 99:
+        return _pure().verify_presigned(method, url, headers, settings, limits, policy, now)
+    secret = lookup(access_key_id)
+    if type(secret) is not str or not secret:
+        return (secret,)
+    key = signing_key(access_key_id, secret, date, region, service)
+    n = _put_string_to_sign(string_to_sign, &lane, <str>scope)
+    fsv4_hmac(&key._k, string_to_sign, n, mac)
+    fsv4_hex_lower(mac, 32, expected)
+    for i in range(64):
+        difference |= lane.signature[i] ^ <uint8_t>expected[i]
+    if difference:
+        return (secret,)
+    return _tuple_new(result_type, (
+        access_key_id, None, region, service, _HOST_ONLY, "query", None,
+        _UNSIGNED_PAYLOAD if lane.unsigned_payload else _EMPTY_SHA256,
+        lane.signed_at, lane.signed_at + lane.expires))
 
 
 cdef Py_ssize_t _lane_header(object name, object value):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from types import ModuleType
 from typing import Any
 
@@ -30,6 +31,7 @@ from fastsigv4 import (
     inspect_request,
 )
 from fastsigv4._core_py import amz_date_seconds
+from fastsigv4.verifier import VerifiedRequest
 
 ACCESS_KEY = "AKIDEXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -294,6 +296,37 @@ def received_urls(draw: st.DrawFn) -> str:
 )
 def test_the_lane_reads_what_the_full_reading_reads(method: str, url: str, headers: Any) -> None:
     assert_lane_reads_as_the_full_reading(method, url, headers)
+
+
+@pytest.mark.python_only
+@EXAMPLES
+@given(
+    url=received_urls(),
+    headers=HEADER_SETS,
+    minutes=st.sampled_from([0, 9, 11, -16]),
+    secret=st.sampled_from([SECRET, SECRET, "other", "", None, 5]),
+    regions=st.sampled_from([None, frozenset({"us-east-1"}), frozenset({"eu-west-1"})]),
+    max_expires=st.sampled_from([600, 599, 2**60]),
+)
+def test_both_twins_verify_in_the_lane_alike(
+    url: str,
+    headers: Any,
+    minutes: int,
+    secret: object,
+    regions: frozenset[str] | None,
+    max_expires: int,
+) -> None:
+    now = (SIGNED_AT + timedelta(minutes=minutes)).timestamp()
+    policy = (regions, None, 900, max_expires, {ACCESS_KEY: secret}.get, VerifiedRequest)
+    arguments = ("GET", url, headers, None, LIMIT_NUMBERS, policy, now)
+    outcomes = [outcome(partial(twin.verify_presigned, *arguments)) for twin in TWINS]
+    assert all(each == outcomes[0] for each in outcomes), outcomes
+    result = outcomes[0][1]
+    if type(result) is VerifiedRequest:
+        assert secret == SECRET
+        assert result == Verifier({ACCESS_KEY: SECRET}, clock=lambda: now).verify(
+            "GET", url, headers
+        )
 
 
 @EXAMPLES

@@ -34,6 +34,7 @@ from ._core_py import (
     template_key,
     trimall,
     uri_encode,
+    verify_presigned,
 )
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "uri_encode",
     "use",
     "using",
+    "verify_presigned",
 ]
 
 # The names both twins export; ``use`` rebinds exactly these.
@@ -86,6 +88,7 @@ TWIN_NAMES = (
     "amz_date_seconds",
     "request_to_sign",
     "read_presigned",
+    "verify_presigned",
 )
 
 NO_EXTENSIONS = (

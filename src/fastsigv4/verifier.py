@@ -315,7 +315,6 @@ class VerifiedRequest(tuple):  # type: ignore[type-arg]
         return f"VerifiedRequest({fields})"
 
 
-_HOST_ONLY = ("host",)
 # Marks that verify() has not asked the secret lookup yet.
 _NOT_LOOKED_UP = object()
 
@@ -893,6 +892,7 @@ class Verifier:
         "_lookup",
         "_max_expires",
         "_max_skew",
+        "_policy",
         "_regions",
         "_services",
         "_settings",
@@ -938,6 +938,14 @@ class Verifier:
             limits.max_headers,
             limits.max_header_bytes,
         )
+        self._policy = (
+            self._regions,
+            self._services,
+            self._max_skew,
+            self._max_expires,
+            self._lookup,
+            VerifiedRequest,
+        )
 
     def __repr__(self) -> str:
         return (
@@ -964,58 +972,19 @@ class Verifier:
         """
         secret: SecretValue | object = _NOT_LOOKED_UP
         if payload_sha256 is None and (body is None or (type(body) is bytes and not body)):
-            # The fast lane: a presigned request of the common shape, read in one core
-            # call. It only ever accepts; anything else, and any failure, goes on to the
-            # full reading below, which names what is wrong.
-            reading = _core.read_presigned(method, url, headers, self._settings, self._lane_limits)
-            if reading is not None:
-                (
-                    access_key_id,
-                    date,
-                    region,
-                    service,
-                    signed_at,
-                    expires,
-                    signature,
-                    payload_hash,
-                    string_to_sign,
-                ) = reading
-                now = _time() if self._clock is None else self._clock()
-                if type(now) is not float:
-                    now = _posix_seconds(now)
-                regions = self._regions
-                services = self._services
-                # What _check_scope and _check_time accept (the lane checked the scope's
-                # date against X-Amz-Date).
-                if (
-                    (regions is None or region in regions)
-                    and (services is None or service in services)
-                    and 0 < expires <= self._max_expires
-                    and signed_at - self._max_skew <= now <= signed_at + expires
-                ):
-                    secret = self._lookup(access_key_id)
-                    if (
-                        type(secret) is str
-                        and secret
-                        and _core.signing_key(access_key_id, secret, date, region, service).matches(
-                            string_to_sign, signature
-                        )
-                    ):
-                        return _new_tuple(
-                            VerifiedRequest,
-                            (
-                                access_key_id,
-                                None,
-                                region,
-                                service,
-                                _HOST_ONLY,
-                                "query",
-                                None,
-                                payload_hash,
-                                signed_at,
-                                signed_at + expires,
-                            ),
-                        )
+            # The fast lane: a presigned request of the common shape, verified in one
+            # core call. It only ever accepts; anything else, and any failure, goes on to
+            # the full reading below, which names what is wrong.
+            now = _time() if self._clock is None else self._clock()
+            if type(now) is not float:
+                now = _posix_seconds(now)
+            outcome = _core.verify_presigned(
+                method, url, headers, self._settings, self._lane_limits, self._policy, now
+            )
+            if outcome is not None:
+                if type(outcome) is VerifiedRequest:
+                    return outcome
+                secret = outcome[0]  # what the lookup gave: it is not asked twice
         return self._verify_in_full(method, url, headers, body, payload_sha256, secret)
 
     def _verify_in_full(

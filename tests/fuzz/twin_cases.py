@@ -897,10 +897,21 @@ def case_read_presigned(src: Source) -> Case:
             )
         return reading
 
+    secret = mostly(src, [SECRET], ["", None, 5])
+    regions = src.pick([None, frozenset({"us-east-1"}), frozenset({"eu-west-1"})])
+    policy = (regions, None, 900, src.pick([604800, 60, 2**60]), {ACCESS_KEY: secret}.get, tuple)
+    now = src.pick([1717243200.0, 1717243200.0 + 4000, float("nan")])  # 2024-06-01T12:00:00Z
+
+    def verify(twin: ModuleType) -> object:
+        return twin.verify_presigned(method, target, fields, lane_settings, limits, policy, now)
+
     inputs = describe(
         method=method, url=target, headers=fields, settings=lane_settings, limits=limits
     )
-    return [Check("read_presigned", read, inputs=inputs)]
+    return [
+        Check("read_presigned", read, inputs=inputs),
+        Check("verify_presigned", verify, inputs=f"{inputs}, secret={secret!r}, now={now}"),
+    ]
 
 
 def case_verifier(src: Source) -> Case:
