@@ -1712,7 +1712,9 @@ cdef uint8_t _LANE_HOST[256]       # lowercase letters, digits, '.', '-'
 cdef uint8_t _LOWER_HEX[256]       # 0-9 a-f
 cdef frozenset _LANE_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 cdef dict _lane_credentials = {}   # X-Amz-Credential text -> the pure twin's _lane_credential
-cdef tuple _last_credential = ("", None)  # the last one read: a server sees runs of the same
+# The last valid credential read, (text, parts): a server sees runs of the same one. Its
+# empty start matches no request (an empty X-Amz-Credential is no credential).
+cdef tuple _last_credential = ("", None)
 cdef object _flags_of = None       # the SigningSettings last read, and its flags
 cdef int _flags = 0
 cdef enum:
@@ -1896,7 +1898,8 @@ cdef object _read_lane(method, url, headers, settings, limits, Lane *lane):
             expires = expires * 10 + (s[offset[3] + i] - ord("0"))
         last = _last_credential     # (text, parts): one read, so threads see a consistent pair
         text = <str>(<tuple>last)[0]
-        if size[1] == PyUnicode_GET_LENGTH(text) and memcmp(s + offset[1], PyUnicode_DATA(text), size[1]) == 0:
+        if (size[1] and size[1] == PyUnicode_GET_LENGTH(text)
+                and memcmp(s + offset[1], PyUnicode_DATA(text), size[1]) == 0):
             credential = (<tuple>last)[1]
         else:
             text = _ascii_str(s + offset[1], size[1])

@@ -8,6 +8,10 @@ same result or the same error with the lane as without it.
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from functools import partial
@@ -69,6 +73,7 @@ def presigned_url(
 
 
 STANDARD = presigned_url()
+EMPTY_CREDENTIAL = re.sub("X-Amz-Credential=[^&]*", "X-Amz-Credential=", STANDARD)
 
 
 def lane(twin: ModuleType, method: str, url: str, headers: Any = None) -> Any:
@@ -185,6 +190,7 @@ def test_the_lane_reads_common_presigned_urls(url: str) -> None:
         ("GET", STANDARD.replace("%2F20240601%2F", "/20240601/"), None),
         ("GET", STANDARD.replace("us-east-1%2F", "us%20east%2F"), None),
         ("GET", STANDARD.replace("aws4_request", "aws4_requesT"), None),
+        ("GET", EMPTY_CREDENTIAL, None),
         ("GET", STANDARD.replace("SignedHeaders=host", "SignedHeaders=host%3Brange"), None),
         ("GET", STANDARD.replace("AWS4-HMAC-SHA256", "AWS4-ECDSA-P256-SHA256"), None),
         ("GET", STANDARD[:-1] + "A", None),
@@ -383,3 +389,27 @@ def test_s3_presigner_urls_take_the_lane() -> None:
     for url in presigner.presign_many(["a", "b c", "d/e/f.txt"]):
         assert _core.read_presigned("GET", url, None, None, LIMIT_NUMBERS) is not None
         Verifier({ACCESS_KEY: SECRET}, clock=lambda: SIGNED_AT).verify("GET", url)
+
+
+@pytest.mark.python_only
+def test_an_empty_credential_first_thing_in_a_process() -> None:
+    # The compiled lane remembers the last credential; before the first one, an empty
+    # X-Amz-Credential must not match that empty memory (a fuzzer found it did).
+    program = (
+        "import sys; from fastsigv4 import _core, Verifier, errors\n"
+        "verifier = Verifier({'AKIDEXAMPLE': 's'})\n"
+        "try:\n"
+        "    verifier.verify('GET', sys.argv[1])\n"
+        "except errors.AuthorizationQueryParametersError as error:\n"
+        "    print(type(error).__name__)\n"
+    )
+    for twin in TWINS:
+        environment = {"FASTSIGV4_NO_EXTENSIONS": "1"} if twin is _core_py else {}
+        finished = subprocess.run(
+            [sys.executable, "-c", program, EMPTY_CREDENTIAL],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **environment},
+            check=False,
+        )
+        assert finished.stdout.strip() == "AuthorizationQueryParametersError", finished.stderr
