@@ -873,8 +873,42 @@ def template_key(twin, url, headers):
     return key
 
 
+@cython.final
+@cython.auto_pickle(False)
+cdef class _RecordMaker:
+    """record_maker's function: object.__new__, then each slot descriptor's __set__, in C."""
+
+    cdef type _cls
+    cdef tuple _slots
+
+    cdef object _new(self):
+        # _slots checked that cls has object's __new__, which allocates just so.
+        return PyType_GenericNew(self._cls, (), None)
+
+    cdef int _set(self, record, Py_ssize_t i, value) except -1:
+        slot = <object>PyTuple_GET_ITEM(self._slots, i)
+        return Py_TYPE(slot).tp_descr_set(slot, record, value)
+
+    def __call__(self, *values):
+        cdef Py_ssize_t i, n = PyTuple_GET_SIZE(self._slots)
+        if PyTuple_GET_SIZE(values) != n:
+            return _pure().record_maker(self._cls)(*values)  # its TypeError
+        record = self._new()
+        for i in range(n):
+            self._set(record, i, <object>PyTuple_GET_ITEM(values, i))
+        return record
+
+
+def record_maker(cls):
+    """A function building ``cls`` instances from their values in ``__slots__`` order."""
+    cdef _RecordMaker maker = _RecordMaker.__new__(_RecordMaker)
+    maker._slots = _pure()._slots(cls)  # its TypeError for any other class
+    maker._cls = cls
+    return maker
+
+
 def sign_request(key, method, segments, amz_date, payload, scope, credential, signed_names,
-                 headers):
+                 headers, make, url, session_token):
     """Sign one request in one call: body hash, canonical request, string to sign, HMAC.
 
     See the pure twin for the contract. The texts are hashed piece by piece, from the
@@ -904,6 +938,7 @@ def sign_request(key, method, segments, amz_date, payload, scope, credential, si
     cdef SigningKey signing
     cdef str payload_hash = None
     cdef tuple out
+    cdef _RecordMaker maker
     if (type(key) is SigningKey and type(method) is str and type(segments) is tuple
             and type(amz_date) is str and type(scope) is str and type(credential) is str
             and type(signed_names) is str and type(headers) is tuple
@@ -940,7 +975,7 @@ def sign_request(key, method, segments, amz_date, payload, scope, credential, si
     if hashed == NULL:
         PyErr_Clear()
         return _pure().sign_request(key, method, segments, amz_date, payload, scope,
-                                    credential, signed_names, headers)
+                                    credential, signed_names, headers, make, url, session_token)
     ascii &= (dn == PyUnicode_GET_LENGTH(amz_date) and scn == PyUnicode_GET_LENGTH(scope)
               and credn == PyUnicode_GET_LENGTH(credential)
               and namesn == PyUnicode_GET_LENGTH(signed_names)
@@ -1009,35 +1044,20 @@ def sign_request(key, method, segments, amz_date, payload, scope, credential, si
             payload_hash = _ascii_str(body_hex, 64)
         _set_item(out, n + 1, _pair("X-Amz-Content-SHA256", payload_hash))
     _set_item(out, n + extra - 1, _pair("Authorization", authorization))
-    return out, signature, canonical_request, string_to_sign
+    if type(make) is not _RecordMaker or PyTuple_GET_SIZE((<_RecordMaker>make)._slots) != 7:
+        return make(method, url, out, signature, canonical_request, string_to_sign,
+                    session_token)
+    maker = <_RecordMaker>make  # record_maker(SignedRequest): its fields, without a call
+    record = maker._new()
+    maker._set(record, 0, method)
+    maker._set(record, 1, url)
+    maker._set(record, 2, out)
+    maker._set(record, 3, signature)
+    maker._set(record, 4, canonical_request)
+    maker._set(record, 5, string_to_sign)
+    maker._set(record, 6, session_token)
+    return record
 
-
-@cython.final
-@cython.auto_pickle(False)
-cdef class _RecordMaker:
-    """record_maker's function: object.__new__, then each slot descriptor's __set__, in C."""
-
-    cdef type _cls
-    cdef tuple _slots
-
-    def __call__(self, *values):
-        cdef Py_ssize_t i, n = PyTuple_GET_SIZE(self._slots)
-        if PyTuple_GET_SIZE(values) != n:
-            return _pure().record_maker(self._cls)(*values)  # its TypeError
-        # _slots checked that cls has object's __new__, which allocates just so.
-        record = PyType_GenericNew(self._cls, (), None)
-        for i in range(n):
-            slot = <object>PyTuple_GET_ITEM(self._slots, i)
-            Py_TYPE(slot).tp_descr_set(slot, record, <object>PyTuple_GET_ITEM(values, i))
-        return record
-
-
-def record_maker(cls):
-    """A function building ``cls`` instances from their values in ``__slots__`` order."""
-    cdef _RecordMaker maker = _RecordMaker.__new__(_RecordMaker)
-    maker._slots = _pure()._slots(cls)  # its TypeError for any other class
-    maker._cls = cls
-    return maker
 
 
 # Bulk presigning (PresignKernel.presign_many) works in chunks of at most this many keys,

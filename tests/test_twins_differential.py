@@ -500,12 +500,31 @@ def typed(value: object) -> object:
     return (type(value), value)
 
 
+def fields(*values: object) -> tuple[object, ...]:
+    """A sign_request ``make`` that returns the result's fields as they are."""
+    return values
+
+
+# sign_request's last arguments (make, url, session_token) for its result as a tuple.
+AS_FIELDS = (fields, "https://h.example/", "tok")
+
+
 def assert_sign_request_agrees(secret: bytes, *args: object) -> None:
-    """Both twins' sign_request(their SigningKey(secret), *args) agree, down to types."""
+    """Both twins' sign_request(their SigningKey(secret), *args, *AS_FIELDS) agree, down
+    to types; and so do the SignedRequest results each twin's record_maker builds."""
     pure_twin: Any = _core_py  # some calls are ill-typed on purpose
-    expected = outcome(lambda: typed(pure_twin.sign_request(_core_py.SigningKey(secret), *args)))
-    actual = outcome(lambda: typed(_core_c.sign_request(_core_c.SigningKey(secret), *args)))
+    pure_key, compiled_key = _core_py.SigningKey(secret), _core_c.SigningKey(secret)
+    expected = outcome(lambda: typed(pure_twin.sign_request(pure_key, *args, *AS_FIELDS)))
+    actual = outcome(lambda: typed(_core_c.sign_request(compiled_key, *args, *AS_FIELDS)))
     assert actual == expected
+    if expected[0] == "returned":
+        # The same fields, in a SignedRequest from each twin's record maker.
+        for twin, key in ((pure_twin, pure_key), (_core_c, compiled_key)):
+            make = twin.record_maker(SignedRequest)
+            signed = twin.sign_request(key, *args, make, *AS_FIELDS[1:])
+            assert type(signed) is SignedRequest
+            values = tuple(getattr(signed, field.name) for field in dataclasses.fields(signed))
+            assert typed(values) == expected[2]
 
 
 # Canonical-request segments as Signer builds them, with 2 (X-Amz-Date) or 3
@@ -576,8 +595,8 @@ def test_sign_request_body_sizes(size: int, segments: tuple[str, ...]) -> None:
     body = bytes(range(256)) * (size // 256) + bytes(size % 256)
     args = ("POST", segments, "20240601T000000Z", body, "s/c/o/pe", "AK/s/c/o/pe", "host", SENT)
     assert_sign_request_agrees(b"key", *args)
-    headers, signature, canonical_request, string_to_sign = _core_c.sign_request(
-        _core_c.SigningKey(b"key"), *args
+    _, _, headers, signature, canonical_request, string_to_sign, _ = _core_c.sign_request(
+        _core_c.SigningKey(b"key"), *args, *AS_FIELDS
     )
     assert canonical_request.endswith("\n" + _core_py.sha256_hex(body))
     assert _core_py.SigningKey(b"key").sign(string_to_sign) == signature
@@ -603,18 +622,44 @@ def test_sign_request_wrong_types(bad: object, position: int) -> None:
     if position == 0:
         pure_twin: Any = _core_py
         assert_same(
-            lambda: pure_twin.sign_request(bad, *args),
-            lambda: _core_c.sign_request(bad, *args),
+            lambda: pure_twin.sign_request(bad, *args, *AS_FIELDS),
+            lambda: _core_c.sign_request(bad, *args, *AS_FIELDS),
         )
         return
     args[position - 1] = bad
     assert_sign_request_agrees(b"key", *args)
 
 
+@pytest.mark.parametrize("make", ["record_maker(_Slots)", None, "fields"])
+def test_sign_request_make(make: object) -> None:
+    # Whatever make is, each twin calls it with the same fields: a record maker for
+    # another class raises its own TypeError for the count, anything else is called.
+    args = ("POST", SEGMENTS_2, "20240601T000000Z", b"{}", "s", "AK/s", "host", SENT)
+    makes = [
+        twin.record_maker(_Slots) if make == "record_maker(_Slots)" else make
+        for twin in (_core_py, _core_c)
+    ]
+    pure_twin: Any = _core_py
+    assert_same(
+        lambda: pure_twin.sign_request(_core_py.SigningKey(b"k"), *args, makes[0], "u", None),
+        lambda: _core_c.sign_request(_core_c.SigningKey(b"k"), *args, makes[1], "u", None),
+    )
+
+
 def test_sign_request_with_the_other_twins_key() -> None:
     # A key the compiled fast path does not take goes to the pure twin, which signs
     # with the key's own sign() method.
-    args = ("POST", SEGMENTS_2, "20240601T000000Z", b"{}", "s/c/o/pe", "AK/s/c/o/pe", "host", ())
+    args = (
+        "POST",
+        SEGMENTS_2,
+        "20240601T000000Z",
+        b"{}",
+        "s/c/o/pe",
+        "AK/s/c/o/pe",
+        "host",
+        (),
+        *AS_FIELDS,
+    )
     expected = _core_py.sign_request(_core_py.SigningKey(b"key"), *args)
     pure_key: Any = _core_py.SigningKey(b"key")
     assert _core_c.sign_request(pure_key, *args) == expected
@@ -653,7 +698,7 @@ def test_sign_request_runs_with_one_key(
 ) -> None:
     pure_key, compiled_key = _core_py.SigningKey(b"key"), _core_c.SigningKey(b"key")
     for method, segments, amz_date, scope, payload in run:
-        args = (method, segments, amz_date, payload, scope, "AK/" + scope, "host", SENT)
+        args = (method, segments, amz_date, payload, scope, "AK/" + scope, "host", SENT, *AS_FIELDS)
         expected = typed(_core_py.sign_request(pure_key, *args))
         assert typed(_core_c.sign_request(compiled_key, *args)) == expected
 

@@ -1,6 +1,6 @@
 # Type stub of the compiled twin (built from _ext/_core_c.pyx); mirrors _core_py.
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Final
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Final, TypeVar
 
 from ._core_py import PresignedParts
 
@@ -23,6 +23,9 @@ def signing_key(
     access_key_id: str, secret_access_key: str, date: str, region: str, service: str
 ) -> SigningKey: ...
 def clear_signing_key_cache() -> None: ...
+
+_Record = TypeVar("_Record")
+
 def template_key(twin: str, url: object, headers: object) -> tuple[str, ...] | None: ...
 def sign_request(
     key: SigningKey,
@@ -34,7 +37,11 @@ def sign_request(
     credential: str,
     signed_names: str,
     headers: tuple[tuple[str, str], ...],
-) -> tuple[tuple[tuple[str, str], ...], str, str, str]: ...
+    make: Callable[..., _Record],
+    url: object,
+    session_token: object,
+) -> _Record: ...
+def record_maker(cls: type[_Record]) -> Callable[..., _Record]: ...
 
 class PresignKernel:
     def __init__(

@@ -342,6 +342,9 @@ def template_key(twin: str, url: object, headers: object) -> tuple[str, ...] | N
     return tuple(key)
 
 
+_Record = TypeVar("_Record")
+
+
 def sign_request(
     key: SigningKey,
     method: str,
@@ -352,7 +355,10 @@ def sign_request(
     credential: str,
     signed_names: str,
     headers: tuple[tuple[str, str], ...],
-) -> tuple[tuple[tuple[str, str], ...], str, str, str]:
+    make: Callable[..., _Record],
+    url: object,
+    session_token: object,
+) -> _Record:
     """Sign one header-signed request from the parts a signer caches, in one call.
 
     ``payload`` is the body (bytes, hashed here) or its payload hash (a str, used as
@@ -362,9 +368,10 @@ def sign_request(
     payload hash. ``scope`` goes into the string to sign; ``credential`` (access key id
     "/" scope) and ``signed_names`` into the Authorization value.
 
-    Returns (``headers`` followed by X-Amz-Date, X-Amz-Content-SHA256 when there are
-    three segments, and Authorization; the signature; the canonical request; the
-    string to sign).
+    Returns ``make(method, url, headers out, signature, canonical request, string to
+    sign, session_token)`` (a SignedRequest's fields, for ``record_maker(SignedRequest)``),
+    where the headers out are ``headers`` followed by X-Amz-Date, X-Amz-Content-SHA256
+    when there are three segments, and Authorization.
     """
     payload_hash = payload if isinstance(payload, str) else sha256_hex(payload)
     if len(segments) == 3:
@@ -386,10 +393,7 @@ def sign_request(
         f"{ALGORITHM} Credential={credential}, SignedHeaders={signed_names}, Signature={signature}"
     )
     headers += (*added, ("Authorization", authorization))
-    return headers, signature, canonical_request, to_sign
-
-
-_Record = TypeVar("_Record")
+    return make(method, url, headers, signature, canonical_request, to_sign, session_token)
 
 
 def _slots(cls: type) -> tuple[MemberDescriptorType, ...]:

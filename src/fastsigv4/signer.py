@@ -667,16 +667,18 @@ class Signer:
             stamp = self._stamp_of(amz_date, twin)
         _, _, scope, credential, key, make = stamp
         wire_url, sent, segments, signed_names = template
-        headers_out, signature, canonical_request, string_to_sign = _core.sign_request(
-            key, method, segments, amz_date, payload, scope, credential, signed_names, sent
-        )
-        return make(
+        return _core.sign_request(
+            key,
             method,
+            segments,
+            amz_date,
+            payload,
+            scope,
+            credential,
+            signed_names,
+            sent,
+            make,
             wire_url,
-            headers_out,
-            signature,
-            canonical_request,
-            string_to_sign,
             self._credentials.session_token,
         )
 
