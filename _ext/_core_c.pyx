@@ -911,11 +911,12 @@ def sign_request(key, method, segments, amz_date, payload, scope, credential, si
                  headers, make, url, session_token):
     """Sign one request in one call: body hash, canonical request, string to sign, HMAC.
 
-    See the pure twin for the contract. The texts are hashed piece by piece, from the
-    states the key keeps of their starts (see _absorb), and built from the same pieces
-    straight into their str objects; what leaves the fast path (an argument that is not exactly the type
-    Signer passes, a lone surrogate, a segment count other than 2 or 3) goes to the pure
-    twin, which returns or raises what it always does.
+    See the pure twin for the contract. The texts are hashed piece by piece, resuming
+    from the states the key keeps of their beginnings (see _absorb), and built from the
+    same pieces straight into their str objects; a record_maker's record is filled in
+    place. What leaves the fast path (an argument that is not exactly the type Signer
+    passes, a lone surrogate, a segment count other than 2 or 3) goes to the pure twin,
+    which returns or raises what it always does.
     """
     cdef const uint8_t *part[7]      # the canonical request, piece by piece
     cdef Py_ssize_t size[7]
@@ -931,8 +932,8 @@ def sign_request(key, method, segments, amz_date, payload, scope, credential, si
     cdef uint8_t digest[32]
     cdef char cr_hex[64]
     cdef char sig[64]
-    cdef const uint8_t *sts_part[6]  # the string to sign, then the Authorization value
-    cdef Py_ssize_t sts_size[6]
+    cdef const uint8_t *line[6]      # the string to sign, then the Authorization value
+    cdef Py_ssize_t line_size[6]
     cdef Py_ssize_t first
     cdef fsv4_sha256_ctx ctx
     cdef SigningKey signing
@@ -1000,19 +1001,19 @@ def sign_request(key, method, segments, amz_date, payload, scope, credential, si
         fsv4_sha256_update(&ctx, part[i], size[i])
     fsv4_sha256_final(&ctx, digest)
     # The string to sign: up to the request's hash into the inner pad state, then the HMAC.
-    sts_part[0] = <const uint8_t *>b"AWS4-HMAC-SHA256\n"
-    sts_size[0] = 17
-    sts_part[1] = date
-    sts_size[1] = dn
-    sts_part[2] = sts_part[4] = <const uint8_t *>b"\n"
-    sts_size[2] = sts_size[4] = 1
-    sts_part[3] = sc
-    sts_size[3] = scn
-    _absorb(&signing._scope, &signing._k.inner, sts_part, sts_size, 5, &ctx)
+    line[0] = <const uint8_t *>b"AWS4-HMAC-SHA256\n"
+    line_size[0] = 17
+    line[1] = date
+    line_size[1] = dn
+    line[2] = line[4] = <const uint8_t *>b"\n"
+    line_size[2] = line_size[4] = 1
+    line[3] = sc
+    line_size[3] = scn
+    _absorb(&signing._scope, &signing._k.inner, line, line_size, 5, &ctx)
     fsv4_hex_lower(digest, 32, cr_hex)
-    sts_part[5] = <const uint8_t *>cr_hex
-    sts_size[5] = 64
-    fsv4_sha256_update(&ctx, sts_part[5], 64)
+    line[5] = <const uint8_t *>cr_hex
+    line_size[5] = 64
+    fsv4_sha256_update(&ctx, line[5], 64)
     fsv4_sha256_final(&ctx, digest)
     ctx = signing._k.outer
     fsv4_sha256_update(&ctx, digest, 32)
@@ -1020,19 +1021,20 @@ def sign_request(key, method, segments, amz_date, payload, scope, credential, si
     fsv4_hex_lower(digest, 32, sig)
     signature = _ascii_str(sig, 64)
     canonical_request = _joined(part, size, pieces, ascii)
-    string_to_sign = _joined(sts_part, sts_size, 6, ascii)
-    sts_part[0] = <const uint8_t *>b"AWS4-HMAC-SHA256 Credential="
-    sts_size[0] = 28
-    sts_part[1] = cred
-    sts_size[1] = credn
-    sts_part[2] = <const uint8_t *>b", SignedHeaders="
-    sts_size[2] = 16
-    sts_part[3] = names
-    sts_size[3] = namesn
-    sts_part[4] = <const uint8_t *>b", Signature="
-    sts_size[4] = 12
-    sts_part[5] = <const uint8_t *>sig
-    authorization = _joined(sts_part, sts_size, 6, ascii)
+    string_to_sign = _joined(line, line_size, 6, ascii)
+    # The Authorization value: six pieces again, the signature last (64 bytes, as the hash).
+    line[0] = <const uint8_t *>b"AWS4-HMAC-SHA256 Credential="
+    line_size[0] = 28
+    line[1] = cred
+    line_size[1] = credn
+    line[2] = <const uint8_t *>b", SignedHeaders="
+    line_size[2] = 16
+    line[3] = names
+    line_size[3] = namesn
+    line[4] = <const uint8_t *>b", Signature="
+    line_size[4] = 12
+    line[5] = <const uint8_t *>sig
+    authorization = _joined(line, line_size, 6, ascii)
     n = PyTuple_GET_SIZE(headers)
     extra = 3 if count == 3 else 2
     out = PyTuple_New(n + extra)
@@ -1057,7 +1059,6 @@ def sign_request(key, method, segments, amz_date, payload, scope, credential, si
     maker._set(record, 5, string_to_sign)
     maker._set(record, 6, session_token)
     return record
-
 
 
 # Bulk presigning (PresignKernel.presign_many) works in chunks of at most this many keys,

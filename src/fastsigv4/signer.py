@@ -639,7 +639,8 @@ class Signer:
                     "without the X-Amz-* parameters"
                 )
             pairs = _header_pairs(headers)
-        stamp: _Stamp | None = self._stamp  # current when signing for its X-Amz-Date again
+        # A timestamp that is the latest stamp's X-Amz-Date resolves to itself: skip that.
+        stamp: _Stamp | None = self._stamp
         if (
             type(timestamp) is str
             and stamp is not None
