@@ -548,12 +548,7 @@ class Signer:
         """Scope and signing key for a resolved X-Amz-Date, kept while it is the latest."""
         stamp = self._stamp
         # Only an exact str is kept or compared: a subclass gets a stamp of its own.
-        if (
-            type(amz_date) is str
-            and stamp is not None
-            and stamp[0] == amz_date
-            and stamp[1] == twin
-        ):
+        if type(amz_date) is str and stamp is not None and stamp[:2] == (amz_date, twin):
             return stamp
         credentials = self._credentials
         date = amz_date[:8]
@@ -639,7 +634,8 @@ class Signer:
                     "without the X-Amz-* parameters"
                 )
             pairs = _header_pairs(headers)
-        # A timestamp that is the latest stamp's X-Amz-Date resolves to itself: skip that.
+        # The latest stamp serves an exact-str X-Amz-Date equal to its own (and its twin);
+        # a timestamp that is one already resolves to itself.
         stamp: _Stamp | None = self._stamp
         if (
             type(timestamp) is str
@@ -650,7 +646,8 @@ class Signer:
             amz_date = timestamp
         else:
             amz_date, _ = resolve_timestamp(timestamp)
-            stamp = None
+            if type(amz_date) is not str or stamp is None or stamp[:2] != (amz_date, twin):
+                stamp = None
         if payload_sha256 is None and type(body) is bytes:
             payload: bytes | str = body  # the common case: sign_request hashes it
         else:
