@@ -629,8 +629,8 @@ def string_to_sign(amz_date, scope, canonical_request):
 
 
 cdef enum:
-    # The longest text a Prefix holds: a canonical request up to its payload hash (method,
-    # path, query, the headers but the last), a string to sign up to the request's hash.
+    # The longest text a Prefix holds: a canonical request up to its first payload hash
+    # (method, path, query, headers), a string to sign up to the canonical request's hash.
     PREFIX_MAX = 512
 
 cdef struct Prefix:
