@@ -12,10 +12,11 @@ cimport cython
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
 from cpython.dict cimport PyDict_Next, PyDict_Size
 from cpython.exc cimport PyErr_Clear
-from cpython.object cimport PyObject
+from cpython.object cimport PyObject, Py_TYPE
 from cpython.ref cimport Py_INCREF
 from cpython.sequence cimport PySequence_Fast_GET_ITEM
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE, PyTuple_New, PyTuple_SET_ITEM
+from cpython.type cimport PyType_GenericNew
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_DecodeUTF8, PyUnicode_GET_LENGTH, PyUnicode_New
 from libc.stdint cimport uint8_t, uint64_t
 from libc.stdlib cimport free, malloc, qsort, realloc
@@ -658,12 +659,26 @@ def string_to_sign(amz_date, scope, canonical_request):
     return "AWS4-HMAC-SHA256\n" + <str>amz_date + "\n" + <str>scope + "\n" + _hex(digest)
 
 
+cdef enum:
+    # The longest text a Prefix holds: a canonical request up to its first payload hash
+    # (method, path, query, headers), a string to sign up to the canonical request's hash.
+    PREFIX_MAX = 512
+
+cdef struct Prefix:
+    Py_ssize_t n                # bytes in text; 0 for none
+    uint8_t text[PREFIX_MAX]
+    fsv4_sha256_ctx ctx         # a start state that has absorbed text
+
+
 @cython.final
 @cython.auto_pickle(False)
 cdef class SigningKey:
     """A derived SigV4 signing key, held as HMAC inner/outer pad states."""
 
     cdef fsv4_hmac_key _k
+    # What sign_request last hashed under this key (see _absorb), wiped with it.
+    cdef Prefix _request        # from the SHA-256 start state
+    cdef Prefix _scope          # from the inner pad state
 
     def __init__(self, key):
         cdef Py_buffer view
@@ -675,6 +690,8 @@ cdef class SigningKey:
 
     def __dealloc__(self):
         memset(&self._k, 0, sizeof(self._k))
+        memset(&self._request, 0, sizeof(self._request))
+        memset(&self._scope, 0, sizeof(self._scope))
 
     cdef int _hmac(self, message, uint8_t *mac) except -1:
         cdef const uint8_t *s = NULL
@@ -790,8 +807,30 @@ def clear_signing_key_cache():
 # ---------------------------------------------------------------------------------------
 # Header signing: one request from the parts Signer caches, in one call.
 
-cdef str _text(const uint8_t *p, Py_ssize_t n, bint ascii):
-    return _ascii_str(p, n) if ascii else PyUnicode_DecodeUTF8(<const char *>p, n, NULL)
+cdef str _joined(const uint8_t **part, const Py_ssize_t *size, Py_ssize_t count, bint ascii):
+    """part[0] ... part[count - 1] joined, as a str: ASCII, or else decoded from UTF-8."""
+    cdef Py_ssize_t i, n = 0
+    cdef uint8_t *p
+    cdef uint8_t stack[1024]
+    cdef Buf text
+    cdef str joined
+    if ascii:
+        for i in range(count):
+            n += size[i]
+        joined = PyUnicode_New(n, 127)
+        p = <uint8_t *>PyUnicode_DATA(joined)
+        for i in range(count):
+            memcpy(p, part[i], size[i])
+            p += size[i]
+        return joined
+    _buf_init(&text, stack, sizeof(stack))
+    try:
+        for i in range(count):
+            if _put(&text, part[i], size[i]) < 0:
+                raise MemoryError()
+        return PyUnicode_DecodeUTF8(<const char *>text.p, text.n, NULL)
+    finally:
+        _buf_free(&text)
 
 cdef inline void _set_item(tuple items, Py_ssize_t i, object value) noexcept:
     """items[i] = value in a tuple being filled (PyTuple_SET_ITEM steals a reference)."""
@@ -803,6 +842,44 @@ cdef inline tuple _pair(str name, object value):
     _set_item(pair, 0, name)
     _set_item(pair, 1, value)
     return pair
+
+
+cdef fsv4_sha256_ctx _SHA256_START
+fsv4_sha256_init(&_SHA256_START)
+
+
+cdef void _absorb(Prefix *last, const fsv4_sha256_ctx *start, const uint8_t **part,
+                  const Py_ssize_t *size, Py_ssize_t count, fsv4_sha256_ctx *ctx) noexcept nogil:
+    """ctx = start after absorbing part[0] ... part[count - 1], copied from last when last
+    holds the same text (whose full blocks are then not compressed again); else last
+    keeps the new text, if it fits.
+
+    Requests signed with one key within a second share the string to sign up to the
+    request's hash, and repeated requests their canonical request up to the payload
+    hash. Called holding the GIL, which nothing here releases, so threads sharing the
+    key never see a half-written last.
+    """
+    cdef Py_ssize_t i, total = 0, at = 0
+    for i in range(count):
+        total += size[i]
+    if 0 < total == last.n:   # (an empty text is never kept: n starts at 0)
+        for i in range(count):
+            if memcmp(last.text + at, part[i], size[i]) != 0:
+                break
+            at += size[i]
+        else:
+            ctx[0] = last.ctx
+            return
+    ctx[0] = start[0]
+    for i in range(count):
+        fsv4_sha256_update(ctx, part[i], size[i])
+    if 0 < total <= PREFIX_MAX:
+        at = 0
+        for i in range(count):
+            memcpy(last.text + at, part[i], size[i])
+            at += size[i]
+        last.n = total
+        last.ctx = ctx[0]
 
 
 def template_key(twin, url, headers):
@@ -849,14 +926,50 @@ def template_key(twin, url, headers):
     return key
 
 
+@cython.final
+@cython.auto_pickle(False)
+cdef class _RecordMaker:
+    """record_maker's function: object.__new__, then each slot descriptor's __set__, in C."""
+
+    cdef type _cls
+    cdef tuple _slots
+
+    cdef object _new(self):
+        # _slots checked that cls has object's __new__, which allocates just so.
+        return PyType_GenericNew(self._cls, (), None)
+
+    cdef int _set(self, record, Py_ssize_t i, value) except -1:
+        slot = <object>PyTuple_GET_ITEM(self._slots, i)
+        return Py_TYPE(slot).tp_descr_set(slot, record, value)
+
+    def __call__(self, *values):
+        cdef Py_ssize_t i, n = PyTuple_GET_SIZE(self._slots)
+        if PyTuple_GET_SIZE(values) != n:
+            return _pure().record_maker(self._cls)(*values)  # its TypeError
+        record = self._new()
+        for i in range(n):
+            self._set(record, i, <object>PyTuple_GET_ITEM(values, i))
+        return record
+
+
+def record_maker(cls):
+    """A function building ``cls`` instances from their values in ``__slots__`` order."""
+    cdef _RecordMaker maker = _RecordMaker.__new__(_RecordMaker)
+    maker._slots = _pure()._slots(cls)  # its TypeError for any other class
+    maker._cls = cls
+    return maker
+
+
 def sign_request(key, method, segments, amz_date, payload, scope, credential, signed_names,
-                 headers):
+                 headers, make, url, session_token):
     """Sign one request in one call: body hash, canonical request, string to sign, HMAC.
 
-    See the pure twin for the contract. The canonical request is assembled in one buffer
-    and hashed there; what leaves the fast path (an argument that is not exactly the type
-    Signer passes, a lone surrogate, a segment count other than 2 or 3) goes to the pure
-    twin, which returns or raises what it always does.
+    See the pure twin for the contract. The texts are hashed piece by piece, resuming
+    from the states the key keeps of their beginnings (see _absorb), and built from the
+    same pieces straight into their str objects; a record_maker's record is filled in
+    place. What leaves the fast path (an argument that is not exactly the type Signer
+    passes, a lone surrogate, a segment count other than 2 or 3) goes to the pure twin,
+    which returns or raises what it always does.
     """
     cdef const uint8_t *part[7]      # the canonical request, piece by piece
     cdef Py_ssize_t size[7]
@@ -870,12 +983,16 @@ def sign_request(key, method, segments, amz_date, payload, scope, credential, si
     cdef uint8_t body_digest[32]
     cdef char body_hex[64]
     cdef uint8_t digest[32]
+    cdef char cr_hex[64]
     cdef char sig[64]
-    cdef uint8_t cr_stack[1024]
-    cdef uint8_t sts_stack[256]
-    cdef Buf cr, sts
+    cdef const uint8_t *line[6]      # the string to sign, then the Authorization value
+    cdef Py_ssize_t line_size[6]
+    cdef Py_ssize_t first
+    cdef fsv4_sha256_ctx ctx
+    cdef SigningKey signing
     cdef str payload_hash = None
     cdef tuple out
+    cdef _RecordMaker maker
     if (type(key) is SigningKey and type(method) is str and type(segments) is tuple
             and type(amz_date) is str and type(scope) is str and type(credential) is str
             and type(signed_names) is str and type(headers) is tuple
@@ -912,7 +1029,7 @@ def sign_request(key, method, segments, amz_date, payload, scope, credential, si
     if hashed == NULL:
         PyErr_Clear()
         return _pure().sign_request(key, method, segments, amz_date, payload, scope,
-                                    credential, signed_names, headers)
+                                    credential, signed_names, headers, make, url, session_token)
     ascii &= (dn == PyUnicode_GET_LENGTH(amz_date) and scn == PyUnicode_GET_LENGTH(scope)
               and credn == PyUnicode_GET_LENGTH(credential)
               and namesn == PyUnicode_GET_LENGTH(signed_names)
@@ -920,6 +1037,7 @@ def sign_request(key, method, segments, amz_date, payload, scope, credential, si
     if payload_hash is None:
         _sha256_bytes(<bytes>payload, body_digest)
         fsv4_hex_lower(body_digest, 32, body_hex)
+    signing = <SigningKey>key
     # Two segments: method, seg, date, seg, hash. Three: method, seg, hash, seg, date, seg, hash.
     pieces = 2 * count + 1
     part[pieces - 1] = hashed
@@ -929,34 +1047,47 @@ def sign_request(key, method, segments, amz_date, payload, scope, credential, si
     if count == 3:
         part[2] = hashed
         size[2] = hn
-    _buf_init(&cr, cr_stack, sizeof(cr_stack))
-    _buf_init(&sts, sts_stack, sizeof(sts_stack))
-    try:
-        for i in range(pieces):
-            if _put(&cr, part[i], size[i]) < 0:
-                raise MemoryError()
-        fsv4_sha256(cr.p, cr.n, digest)
-        if (_put(&sts, b"AWS4-HMAC-SHA256\n", 17) < 0 or _put(&sts, date, dn) < 0
-                or _put(&sts, b"\n", 1) < 0 or _put(&sts, sc, scn) < 0
-                or _put(&sts, b"\n", 1) < 0 or _reserve(&sts, 64, 1) < 0):
-            raise MemoryError()
-        fsv4_hex_lower(digest, 32, <char *>sts.p + sts.n)
-        sts.n += 64
-        fsv4_hmac(&(<SigningKey>key)._k, sts.p, sts.n, digest)
-        fsv4_hex_lower(digest, 32, sig)
-        signature = _ascii_str(sig, 64)
-        canonical_request = _text(cr.p, cr.n, ascii)
-        string_to_sign = _text(sts.p, sts.n, ascii)
-        # The Authorization value, assembled in the canonical request's buffer.
-        cr.n = 0
-        if (_put(&cr, b"AWS4-HMAC-SHA256 Credential=", 28) < 0 or _put(&cr, cred, credn) < 0
-                or _put(&cr, b", SignedHeaders=", 16) < 0 or _put(&cr, names, namesn) < 0
-                or _put(&cr, b", Signature=", 12) < 0 or _put(&cr, sig, 64) < 0):
-            raise MemoryError()
-        authorization = _text(cr.p, cr.n, ascii)
-    finally:
-        _buf_free(&cr)
-        _buf_free(&sts)
+    # The canonical request: up to its first payload hash, then the rest.
+    first = pieces - 1 if count == 2 else 2
+    _absorb(&signing._request, &_SHA256_START, part, size, first, &ctx)
+    for i in range(first, pieces):
+        fsv4_sha256_update(&ctx, part[i], size[i])
+    fsv4_sha256_final(&ctx, digest)
+    # The string to sign: up to the request's hash into the inner pad state, then the HMAC.
+    line[0] = <const uint8_t *>b"AWS4-HMAC-SHA256\n"
+    line_size[0] = 17
+    line[1] = date
+    line_size[1] = dn
+    line[2] = line[4] = <const uint8_t *>b"\n"
+    line_size[2] = line_size[4] = 1
+    line[3] = sc
+    line_size[3] = scn
+    _absorb(&signing._scope, &signing._k.inner, line, line_size, 5, &ctx)
+    fsv4_hex_lower(digest, 32, cr_hex)
+    line[5] = <const uint8_t *>cr_hex
+    line_size[5] = 64
+    fsv4_sha256_update(&ctx, line[5], 64)
+    fsv4_sha256_final(&ctx, digest)
+    ctx = signing._k.outer
+    fsv4_sha256_update(&ctx, digest, 32)
+    fsv4_sha256_final(&ctx, digest)
+    fsv4_hex_lower(digest, 32, sig)
+    signature = _ascii_str(sig, 64)
+    canonical_request = _joined(part, size, pieces, ascii)
+    string_to_sign = _joined(line, line_size, 6, ascii)
+    # The Authorization value: six pieces again, the signature last (64 bytes, as the hash).
+    line[0] = <const uint8_t *>b"AWS4-HMAC-SHA256 Credential="
+    line_size[0] = 28
+    line[1] = cred
+    line_size[1] = credn
+    line[2] = <const uint8_t *>b", SignedHeaders="
+    line_size[2] = 16
+    line[3] = names
+    line_size[3] = namesn
+    line[4] = <const uint8_t *>b", Signature="
+    line_size[4] = 12
+    line[5] = <const uint8_t *>sig
+    authorization = _joined(line, line_size, 6, ascii)
     n = PyTuple_GET_SIZE(headers)
     extra = 3 if count == 3 else 2
     out = PyTuple_New(n + extra)
@@ -968,7 +1099,19 @@ def sign_request(key, method, segments, amz_date, payload, scope, credential, si
             payload_hash = _ascii_str(body_hex, 64)
         _set_item(out, n + 1, _pair("X-Amz-Content-SHA256", payload_hash))
     _set_item(out, n + extra - 1, _pair("Authorization", authorization))
-    return out, signature, canonical_request, string_to_sign
+    if type(make) is not _RecordMaker or PyTuple_GET_SIZE((<_RecordMaker>make)._slots) != 7:
+        return make(method, url, out, signature, canonical_request, string_to_sign,
+                    session_token)
+    maker = <_RecordMaker>make  # record_maker(SignedRequest): its fields, without a call
+    record = maker._new()
+    maker._set(record, 0, method)
+    maker._set(record, 1, url)
+    maker._set(record, 2, out)
+    maker._set(record, 3, signature)
+    maker._set(record, 4, canonical_request)
+    maker._set(record, 5, string_to_sign)
+    maker._set(record, 6, session_token)
+    return record
 
 
 # Bulk presigning (PresignKernel.presign_many) works in chunks of at most this many keys,

@@ -149,6 +149,7 @@ for size in (0, 64, 127, 128, 129, 1024, 4096, 100_000):
     body = bytes(range(256)) * (size // 256) + bytes(size % 256)
     assert _core_c.sha256_hex(body) == hashlib.sha256(body).hexdigest(), size
     args = ("POST", segments, "20240601T000000Z", body, "s/c/o/pe", "AK/s/c/o/pe", "host", ())
+    args += (lambda *fields: fields, "https://h/", None)
     compiled = _core_c.sign_request(_core_c.SigningKey(b"k"), *args)
     assert compiled == _core_py.sign_request(_core_py.SigningKey(b"k"), *args), size
 print("ok")

@@ -6,6 +6,7 @@ raise the same exception type with the same message in both.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -18,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fastsigv4 import _core_py
+from fastsigv4 import SignedRequest, _core_py
 from fastsigv4.errors import InvalidRequestError
 
 if os.environ.get("FASTSIGV4_NO_EXTENSIONS", "") not in ("", "0"):
@@ -529,12 +530,31 @@ def typed(value: object) -> object:
     return (type(value), value)
 
 
+def fields(*values: object) -> tuple[object, ...]:
+    """A sign_request ``make`` that returns the result's fields as they are."""
+    return values
+
+
+# sign_request's last arguments (make, url, session_token) for its result as a tuple.
+AS_FIELDS = (fields, "https://h.example/", "tok")
+
+
 def assert_sign_request_agrees(secret: bytes, *args: object) -> None:
-    """Both twins' sign_request(their SigningKey(secret), *args) agree, down to types."""
+    """Both twins' sign_request(their SigningKey(secret), *args, *AS_FIELDS) agree, down
+    to types; and so do the SignedRequest results each twin's record_maker builds."""
     pure_twin: Any = _core_py  # some calls are ill-typed on purpose
-    expected = outcome(lambda: typed(pure_twin.sign_request(_core_py.SigningKey(secret), *args)))
-    actual = outcome(lambda: typed(_core_c.sign_request(_core_c.SigningKey(secret), *args)))
+    pure_key, compiled_key = _core_py.SigningKey(secret), _core_c.SigningKey(secret)
+    expected = outcome(lambda: typed(pure_twin.sign_request(pure_key, *args, *AS_FIELDS)))
+    actual = outcome(lambda: typed(_core_c.sign_request(compiled_key, *args, *AS_FIELDS)))
     assert actual == expected
+    if expected[0] == "returned":
+        # The same fields, in a SignedRequest from each twin's record maker.
+        for twin, key in ((pure_twin, pure_key), (_core_c, compiled_key)):
+            make = twin.record_maker(SignedRequest)
+            signed = twin.sign_request(key, *args, make, *AS_FIELDS[1:])
+            assert type(signed) is SignedRequest
+            values = tuple(getattr(signed, field.name) for field in dataclasses.fields(signed))
+            assert typed(values) == expected[2]
 
 
 # Canonical-request segments as Signer builds them, with 2 (X-Amz-Date) or 3
@@ -605,8 +625,8 @@ def test_sign_request_body_sizes(size: int, segments: tuple[str, ...]) -> None:
     body = bytes(range(256)) * (size // 256) + bytes(size % 256)
     args = ("POST", segments, "20240601T000000Z", body, "s/c/o/pe", "AK/s/c/o/pe", "host", SENT)
     assert_sign_request_agrees(b"key", *args)
-    headers, signature, canonical_request, string_to_sign = _core_c.sign_request(
-        _core_c.SigningKey(b"key"), *args
+    _, _, headers, signature, canonical_request, string_to_sign, _ = _core_c.sign_request(
+        _core_c.SigningKey(b"key"), *args, *AS_FIELDS
     )
     assert canonical_request.endswith("\n" + _core_py.sha256_hex(body))
     assert _core_py.SigningKey(b"key").sign(string_to_sign) == signature
@@ -632,22 +652,140 @@ def test_sign_request_wrong_types(bad: object, position: int) -> None:
     if position == 0:
         pure_twin: Any = _core_py
         assert_same(
-            lambda: pure_twin.sign_request(bad, *args),
-            lambda: _core_c.sign_request(bad, *args),
+            lambda: pure_twin.sign_request(bad, *args, *AS_FIELDS),
+            lambda: _core_c.sign_request(bad, *args, *AS_FIELDS),
         )
         return
     args[position - 1] = bad
     assert_sign_request_agrees(b"key", *args)
 
 
+@pytest.mark.parametrize("make", ["record_maker(_Slots)", None, "fields"])
+def test_sign_request_make(make: object) -> None:
+    # Whatever make is, each twin calls it with the same fields: a record maker for
+    # another class raises its own TypeError for the count, anything else is called.
+    args = ("POST", SEGMENTS_2, "20240601T000000Z", b"{}", "s", "AK/s", "host", SENT)
+    makes = [
+        twin.record_maker(_Slots) if make == "record_maker(_Slots)" else make
+        for twin in (_core_py, _core_c)
+    ]
+    pure_twin: Any = _core_py
+    assert_same(
+        lambda: pure_twin.sign_request(_core_py.SigningKey(b"k"), *args, makes[0], "u", None),
+        lambda: _core_c.sign_request(_core_c.SigningKey(b"k"), *args, makes[1], "u", None),
+    )
+
+
 def test_sign_request_with_the_other_twins_key() -> None:
     # A key the compiled fast path does not take goes to the pure twin, which signs
     # with the key's own sign() method.
-    args = ("POST", SEGMENTS_2, "20240601T000000Z", b"{}", "s/c/o/pe", "AK/s/c/o/pe", "host", ())
+    args = (
+        "POST",
+        SEGMENTS_2,
+        "20240601T000000Z",
+        b"{}",
+        "s/c/o/pe",
+        "AK/s/c/o/pe",
+        "host",
+        (),
+        *AS_FIELDS,
+    )
     expected = _core_py.sign_request(_core_py.SigningKey(b"key"), *args)
     pure_key: Any = _core_py.SigningKey(b"key")
     assert _core_c.sign_request(pure_key, *args) == expected
     assert _core_py.sign_request(_core_c.SigningKey(b"key"), *args) == expected
+
+
+# Requests signed one after another with one key: whatever sign_request keeps under a key
+# of the text it hashed (the canonical request up to its payload hash, the string to
+# sign up to the request's hash) must never stand in for other text, even of the same
+# length; text too long to keep, or empty, is hashed as is.
+RUN_SEGMENTS = [
+    SEGMENTS_2,
+    SEGMENTS_3,
+    ("\n/\n\nhost:h.example\nx-amz-date:", "\n\nhost;x-amz-datf\n"),
+    ("\n/" + "a" * 600 + "\n\nhost:h.example\nx-amz-date:", "\n\nhost;x-amz-date\n"),
+    ("", "", ""),
+    ("é\n", "\n"),
+]
+REQUEST_RUNS = st.lists(
+    st.tuples(
+        st.sampled_from(["GET", "PUT", "POST", ""]),
+        st.sampled_from(RUN_SEGMENTS),
+        st.sampled_from(["20240601T000000Z", "20240601T000001Z", "20240602T000000Z"]),
+        st.sampled_from(["s/c/o/pe", "s/c/o/pf", "s/c/o/p", "s/c/o/" + "p" * 600]),
+        st.one_of(st.binary(max_size=100), st.just("UNSIGNED-PAYLOAD")),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(run=REQUEST_RUNS)
+def test_sign_request_runs_with_one_key(
+    run: list[tuple[str, tuple[str, ...], str, str, bytes | str]],
+) -> None:
+    pure_key, compiled_key = _core_py.SigningKey(b"key"), _core_c.SigningKey(b"key")
+    for method, segments, amz_date, scope, payload in run:
+        args = (method, segments, amz_date, payload, scope, "AK/" + scope, "host", SENT, *AS_FIELDS)
+        expected = typed(_core_py.sign_request(pure_key, *args))
+        assert typed(_core_c.sign_request(compiled_key, *args)) == expected
+
+
+RECORD = ("GET", "https://h/", (("Host", "h"),), "0" * 64, "cr", "sts", None)
+
+
+def test_record_maker() -> None:
+    for twin in (_core_py, _core_c):
+        made = twin.record_maker(SignedRequest)(*RECORD)
+        assert type(made) is SignedRequest
+        assert made == SignedRequest(*RECORD)
+        assert hash(made) == hash(SignedRequest(*RECORD))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            made.method = "PUT"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("count", [0, 6, 8])
+def test_record_maker_wrong_count(count: int) -> None:
+    values = (RECORD * 2)[:count]
+    assert_same(
+        lambda: _core_py.record_maker(SignedRequest)(*values),
+        lambda: _core_c.record_maker(SignedRequest)(*values),
+    )
+
+
+class _NoSlots:
+    pass
+
+
+class _OwnNew:
+    __slots__ = ("a",)
+
+    def __new__(cls) -> _OwnNew:
+        return super().__new__(cls)
+
+
+class _SlotsList:
+    __slots__ = ["a"]
+
+
+class _Slots:
+    __slots__ = ("a",)
+
+
+class _InheritedSlots(_Slots):
+    pass
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [object, int, "SignedRequest", None, _NoSlots, _OwnNew, _SlotsList, _InheritedSlots],
+)
+def test_record_maker_refuses(cls: Any) -> None:
+    assert_same(lambda: _core_py.record_maker(cls), lambda: _core_c.record_maker(cls))
+    with pytest.raises(TypeError, match="record_maker needs a class"):
+        _core_py.record_maker(cls)
 
 
 TEMPLATE_HEADERS = st.one_of(

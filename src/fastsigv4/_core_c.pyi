@@ -1,8 +1,9 @@
 # Type stub of the compiled twin (built from _ext/_core_c.pyx); mirrors _core_py.
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Final
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Final, TypeVar
 
-from ._core_py import PresignedParts
+from ._core_py import PresignedParts, PresignedReading, RequestLimitNumbers, VerifyPolicy
+from .settings import SigningSettings
 
 IMPLEMENTATION: Final[str]
 SHA256_IMPLEMENTATION: Final[str]
@@ -18,11 +19,15 @@ def string_to_sign(amz_date: str, scope: str, canonical_request: str) -> str: ..
 class SigningKey:
     def __init__(self, key: bytes) -> None: ...
     def sign(self, message: str) -> str: ...
+    def matches(self, message: str, signature: str) -> bool: ...
 
 def signing_key(
     access_key_id: str, secret_access_key: str, date: str, region: str, service: str
 ) -> SigningKey: ...
 def clear_signing_key_cache() -> None: ...
+
+_Record = TypeVar("_Record")
+
 def template_key(twin: str, url: object, headers: object) -> tuple[str, ...] | None: ...
 def sign_request(
     key: SigningKey,
@@ -34,7 +39,11 @@ def sign_request(
     credential: str,
     signed_names: str,
     headers: tuple[tuple[str, str], ...],
-) -> tuple[tuple[tuple[str, str], ...], str, str, str]: ...
+    make: Callable[..., _Record],
+    url: object,
+    session_token: object,
+) -> _Record: ...
+def record_maker(cls: type[_Record]) -> Callable[..., _Record]: ...
 
 class PresignKernel:
     def __init__(
@@ -65,3 +74,21 @@ def request_to_sign(
     amz_date: str,
     scope: str,
 ) -> tuple[str, str]: ...
+
+# The verifier's fast lane.
+def read_presigned(
+    method: str,
+    url: str,
+    headers: object,
+    settings: SigningSettings | None,
+    limits: RequestLimitNumbers,
+) -> PresignedReading | None: ...
+def verify_presigned(
+    method: str,
+    url: str,
+    headers: object,
+    settings: SigningSettings | None,
+    limits: RequestLimitNumbers,
+    policy: VerifyPolicy,
+    now: float,
+) -> tuple[object, ...] | None: ...

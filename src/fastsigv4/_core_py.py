@@ -14,7 +14,8 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
-from typing import NoReturn
+from types import MemberDescriptorType
+from typing import NoReturn, TypeVar
 from urllib.parse import quote, quote_from_bytes, unquote, unquote_to_bytes
 
 from ._time import parse_amz_date
@@ -34,6 +35,7 @@ __all__ = [
     "clear_signing_key_cache",
     "presigned_parts",
     "read_presigned",
+    "record_maker",
     "request_to_sign",
     "sha256_hex",
     "sign_request",
@@ -361,6 +363,9 @@ def template_key(twin: str, url: object, headers: object) -> tuple[str, ...] | N
     return tuple(key)
 
 
+_Record = TypeVar("_Record")
+
+
 def sign_request(
     key: SigningKey,
     method: str,
@@ -371,7 +376,10 @@ def sign_request(
     credential: str,
     signed_names: str,
     headers: tuple[tuple[str, str], ...],
-) -> tuple[tuple[tuple[str, str], ...], str, str, str]:
+    make: Callable[..., _Record],
+    url: object,
+    session_token: object,
+) -> _Record:
     """Sign one header-signed request from the parts a signer caches, in one call.
 
     ``payload`` is the body (bytes, hashed here) or its payload hash (a str, used as
@@ -381,9 +389,10 @@ def sign_request(
     payload hash. ``scope`` goes into the string to sign; ``credential`` (access key id
     "/" scope) and ``signed_names`` into the Authorization value.
 
-    Returns (``headers`` followed by X-Amz-Date, X-Amz-Content-SHA256 when there are
-    three segments, and Authorization; the signature; the canonical request; the
-    string to sign).
+    Returns ``make(method, url, headers out, signature, canonical request, string to
+    sign, session_token)`` (a SignedRequest's fields, for ``record_maker(SignedRequest)``),
+    where the headers out are ``headers`` followed by X-Amz-Date, X-Amz-Content-SHA256
+    when there are three segments, and Authorization.
     """
     payload_hash = payload if isinstance(payload, str) else sha256_hex(payload)
     if len(segments) == 3:
@@ -405,7 +414,44 @@ def sign_request(
         f"{ALGORITHM} Credential={credential}, SignedHeaders={signed_names}, Signature={signature}"
     )
     headers += (*added, ("Authorization", authorization))
-    return headers, signature, canonical_request, to_sign
+    return make(method, url, headers, signature, canonical_request, to_sign, session_token)
+
+
+def _slots(cls: type) -> tuple[MemberDescriptorType, ...]:
+    """The descriptors of the slots ``cls.__slots__`` names, which ``cls`` must define,
+    in order; ``cls.__new__`` must be object's."""
+    names = getattr(cls, "__slots__", None) if isinstance(cls, type) else None
+    slots = [vars(cls).get(name) for name in names] if isinstance(names, tuple) else [None]
+    if getattr(cls, "__new__", None) is not object.__new__ or not all(
+        type(slot) is MemberDescriptorType for slot in slots
+    ):
+        raise TypeError(
+            f"record_maker needs a class with object's __new__ whose __slots__ tuple names "
+            f"its own slots, not {cls!r}"
+        )
+    return tuple(slots)  # type: ignore[arg-type]  # checked just above
+
+
+def record_maker(cls: type[_Record]) -> Callable[..., _Record]:
+    """A function building ``cls`` instances from their values in ``__slots__`` order.
+
+    Neither ``__init__`` nor ``cls.__setattr__`` runs: each value goes into its slot as
+    ``object.__setattr__`` puts it there, which is what a frozen dataclass's ``__init__``
+    does, so for a slots dataclass without ``__post_init__`` the instance equals
+    ``cls(*values)``. The function is generated unrolled, as dataclasses generate
+    ``__init__``: a loop over the slots would cost twice as much.
+    """
+    slots = _slots(cls)
+    namespace: dict[str, object] = {"new": object.__new__, "cls": cls}
+    values = ", ".join(f"v{index}" for index in range(len(slots)))
+    lines = [f"def make({values}):", "    record = new(cls)"]
+    for index, slot in enumerate(slots):
+        namespace[f"set{index}"] = slot.__set__
+        lines.append(f"    set{index}(record, v{index})")
+    lines.append("    return record")
+    exec("\n".join(lines), namespace)  # only the names above: no input reaches the text
+    make: Callable[..., _Record] = namespace["make"]  # type: ignore[assignment]
+    return make
 
 
 class PresignKernel:

@@ -11,7 +11,7 @@ import enum
 import functools
 import re
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Final, Literal, NamedTuple
@@ -95,9 +95,6 @@ _PRESIGN_PARAMETERS = frozenset(
 )
 
 
-_new_object = object.__new__
-
-
 def _redact(text: str, secret: str | None) -> str:
     if not secret:
         return text
@@ -131,23 +128,12 @@ class SignedRequest:
         )
 
 
-class _SignedRequestSlots:
-    """SignedRequest's slots without the frozen dataclass: how sign() builds its result.
-
-    sign() fills one in, then assigns it the class SignedRequest, which Python allows
-    because the layouts are the same. The result equals SignedRequest(...) (which has no
-    __post_init__) without the frozen __setattr__ call per field that is most of the
-    cost of building one.
-    """
-
-    __slots__ = SignedRequest.__slots__
-    method: str
-    url: str
-    headers: tuple[tuple[str, str], ...]
-    signature: str
-    canonical_request: str
-    string_to_sign: str
-    _session_token: str | None
+@functools.cache
+def _signed_request_maker(twin: str) -> Callable[..., SignedRequest]:
+    """How sign() builds its result on core twin ``twin``: equal to SignedRequest(...)
+    (which has no __post_init__), without the frozen __setattr__ call per field that is
+    most of the cost of building one that way."""
+    return _core.record_maker(SignedRequest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,14 +386,15 @@ _TEMPLATE_CACHE_SIZE = 128
 _TemplateKey = tuple[str, ...]  # _core.template_key
 
 
-class _Day(NamedTuple):
-    """What a Signer's signatures share within one UTC day."""
+class _Stamp(NamedTuple):
+    """What a Signer's signatures share for one X-Amz-Date (the core caches the key per day)."""
 
-    date: str  # YYYYMMDD
+    amz_date: str  # a resolved timestamp: YYYYMMDDTHHMMSSZ
     twin: str  # _core.IMPLEMENTATION of the core that derived key
     scope: str
     credential: str  # access key id "/" scope
     key: _core.SigningKey
+    make: Callable[..., SignedRequest]  # _signed_request_maker(twin)
 
 
 class _SignTemplate(NamedTuple):
@@ -444,17 +431,18 @@ class Signer:
     ``on_credential_expiry`` says what presign does when the credentials expire before
     the URL would ("warn", "clamp" or "raise"; see ``presign_lifetime``).
     A Signer can be shared between threads: its only mutable state is two caches (the
-    signing key of the current day; what repeated URL and header lists canonicalize
-    to), whose entries are immutable and replaced or added in single atomic steps.
+    scope and signing key of the latest X-Amz-Date; what repeated URL and header lists
+    canonicalize to), whose entries are immutable and replaced or added in single atomic
+    steps.
     """
 
     __slots__ = (
         "_credentials",
-        "_day",
         "_on_credential_expiry",
         "_region",
         "_service",
         "_settings",
+        "_stamp",
         "_templates",
     )
 
@@ -475,7 +463,7 @@ class Signer:
         elif not isinstance(settings, SigningSettings):
             raise InvalidRequestError("settings must be a fastsigv4.SigningSettings or None")
         self._settings = settings
-        self._day: _Day | None = None
+        self._stamp: _Stamp | None = None
         self._templates: dict[_TemplateKey, _SignTemplate] = {}
         self._on_credential_expiry = _check_expiry_policy(on_credential_expiry)
 
@@ -518,7 +506,7 @@ class Signer:
             self._settings,
             self._on_credential_expiry,
         ) = state
-        self._day = None
+        self._stamp = None
         self._templates = {}
 
     def __repr__(self) -> str:
@@ -556,23 +544,34 @@ class Signer:
     def _scope(self, date: str) -> str:
         return date + "/" + self._region + "/" + self._service + "/aws4_request"
 
-    def _day_of(self, amz_date: str, twin: str) -> _Day:
-        """Scope and signing key for amz_date's day, derived once per day (and core twin)."""
+    def _stamp_of(self, amz_date: str, twin: str) -> _Stamp:
+        """Scope and signing key for a resolved X-Amz-Date, kept while it is the latest."""
+        stamp = self._stamp
+        # Only an exact str is kept or compared: a subclass gets a stamp of its own.
+        if type(amz_date) is str and stamp is not None and stamp[:2] == (amz_date, twin):
+            return stamp
+        credentials = self._credentials
         date = amz_date[:8]
-        day = self._day
-        if day is None or day.date != date or day.twin != twin:
-            credentials = self._credentials
-            scope = self._scope(date)
-            key = _core.signing_key(
-                credentials.access_key_id,
-                credentials.secret_access_key,
-                date,
-                self._region,
-                self._service,
-            )
-            # Threads signing for different days each keep the day they built here.
-            day = self._day = _Day(date, twin, scope, credentials.access_key_id + "/" + scope, key)
-        return day
+        scope = self._scope(date)
+        key = _core.signing_key(
+            credentials.access_key_id,
+            credentials.secret_access_key,
+            date,
+            self._region,
+            self._service,
+        )
+        stamp = _Stamp(
+            amz_date,
+            twin,
+            scope,
+            credentials.access_key_id + "/" + scope,
+            key,
+            _signed_request_maker(twin),
+        )
+        if type(amz_date) is str:
+            # Threads signing for different times each keep the stamp they built here.
+            self._stamp = stamp
+        return stamp
 
     def _sign_template(self, parsed: _Url, pairs: list[tuple[str, str]]) -> _SignTemplate:
         settings = self._settings
@@ -635,7 +634,20 @@ class Signer:
                     "without the X-Amz-* parameters"
                 )
             pairs = _header_pairs(headers)
-        amz_date, _ = resolve_timestamp(timestamp)
+        # The latest stamp serves an exact-str X-Amz-Date equal to its own (and its twin);
+        # a timestamp that is one already resolves to itself.
+        stamp: _Stamp | None = self._stamp
+        if (
+            type(timestamp) is str
+            and stamp is not None
+            and stamp[0] == timestamp
+            and stamp[1] == twin
+        ):
+            amz_date = timestamp
+        else:
+            amz_date, _ = resolve_timestamp(timestamp)
+            if type(amz_date) is not str or stamp is None or stamp[:2] != (amz_date, twin):
+                stamp = None
         if payload_sha256 is None and type(body) is bytes:
             payload: bytes | str = body  # the common case: sign_request hashes it
         else:
@@ -648,24 +660,25 @@ class Signer:
                     templates.clear()
                 templates[cache_key] = template
 
-        day = self._day  # _day_of(amz_date, twin), skipping the call when it is current
-        if day is None or day[1] != twin or day[0] != amz_date[:8]:
-            day = self._day_of(amz_date, twin)
-        _, _, scope, credential, key = day
+        if stamp is None:
+            # The key last: a secret it cannot derive from is reported after request errors.
+            stamp = self._stamp_of(amz_date, twin)
+        _, _, scope, credential, key, make = stamp
         wire_url, sent, segments, signed_names = template
-        headers_out, signature, canonical_request, string_to_sign = _core.sign_request(
-            key, method, segments, amz_date, payload, scope, credential, signed_names, sent
+        return _core.sign_request(
+            key,
+            method,
+            segments,
+            amz_date,
+            payload,
+            scope,
+            credential,
+            signed_names,
+            sent,
+            make,
+            wire_url,
+            self._credentials.session_token,
         )
-        result = _new_object(_SignedRequestSlots)
-        result.method = method
-        result.url = wire_url
-        result.headers = headers_out
-        result.signature = signature
-        result.canonical_request = canonical_request
-        result.string_to_sign = string_to_sign
-        result._session_token = self._credentials.session_token
-        result.__class__ = SignedRequest  # type: ignore[assignment]
-        return result  # type: ignore[return-value]
 
     def sign_many(
         self,
@@ -810,7 +823,7 @@ class Signer:
         )
         string_to_sign = _core.string_to_sign(amz_date, scope, canonical_request)
         # The key last: a secret it cannot derive from is reported after request errors.
-        signature = self._day_of(amz_date, _core.IMPLEMENTATION).key.sign(string_to_sign)
+        signature = self._stamp_of(amz_date, _core.IMPLEMENTATION).key.sign(string_to_sign)
         parameters.append(("X-Amz-Signature", signature))
         if token is not None and settings.session_token_mode == "append_after_signing":
             parameters.append(("X-Amz-Security-Token", token))
