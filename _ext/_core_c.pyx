@@ -939,6 +939,11 @@ cdef struct Job:
     uint8_t *url            # where its URL is written
 
 
+cdef uint8_t _KEY_EXTRA[256]    # the bytes encoding adds to a key's byte: 0 kept, 2 as %XX
+for _byte in range(256):
+    _KEY_EXTRA[_byte] = 0 if _SAFE[_byte] & PATH_SAFE else 2
+
+
 cdef Py_ssize_t _key_encoded_size(const uint8_t *s, Py_ssize_t n) noexcept nogil:
     """Length of s encoded as an S3 key ('/' kept), or -1 when s is not UTF-8.
 
@@ -947,11 +952,20 @@ cdef Py_ssize_t _key_encoded_size(const uint8_t *s, Py_ssize_t n) noexcept nogil
     """
     cdef Py_ssize_t i = 0, size = n, more, k
     cdef uint8_t c, low, high
+    cdef uint64_t word
     while i < n:
+        if n - i >= 8:
+            # Eight ASCII bytes at a time, without a branch per byte.
+            memcpy(&word, s + i, 8)
+            if not word & 0x8080808080808080ULL:
+                size += (_KEY_EXTRA[s[i]] + _KEY_EXTRA[s[i + 1]] + _KEY_EXTRA[s[i + 2]]
+                         + _KEY_EXTRA[s[i + 3]] + _KEY_EXTRA[s[i + 4]] + _KEY_EXTRA[s[i + 5]]
+                         + _KEY_EXTRA[s[i + 6]] + _KEY_EXTRA[s[i + 7]])
+                i += 8
+                continue
         c = s[i]
         if c < 0x80:
-            if not _SAFE[c] & PATH_SAFE:
-                size += 2
+            size += _KEY_EXTRA[c]
             i += 1
             continue
         low, high = 0x80, 0xBF              # the first continuation byte's range
