@@ -592,6 +592,15 @@ def test_presign_lines_takes_bytes_only(data: object) -> None:
     )
 
 
+def test_presign_lines_of_a_kernel_with_a_lone_surrogate() -> None:
+    # presign returns a str it cannot encode; presign_lines says so.
+    pure, compiled = kernels(b"secret", ("https://b.example/\ud800/", *S3_PARTS[1:]))
+    expected = outcome(partial(pure.presign_lines, b"a\n"))
+    assert outcome(partial(compiled.presign_lines, b"a\n")) == expected
+    assert expected[:2] == ("raised", InvalidRequestError)
+    assert str(expected[2]).startswith("URL text contains a lone surrogate (U+D800)")
+
+
 def test_presign_lines_megabyte_keys() -> None:
     data = b"\n".join(key.encode("utf-8", "surrogatepass") for key in MEGABYTE_KEYS[:2])
     pure, compiled = kernels(b"secret", S3_PARTS)

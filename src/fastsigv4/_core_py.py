@@ -440,7 +440,7 @@ class PresignKernel:
         """The URLs of the keys in a block of input lines (see line_keys), in order, each
         followed by "\n", as UTF-8; and how many there are."""
         urls = self.presign_many(line_keys(data, first_line))
-        return utf8_bytes("\n".join(urls) + "\n", "the URLs") if urls else b"", len(urls)
+        return utf8_bytes("\n".join(urls) + "\n", "URL text") if urls else b"", len(urls)
 
     def __repr__(self) -> str:
         return f"<PresignKernel {self._url_prefix!r}>"
