@@ -496,7 +496,7 @@ def build_parser() -> argparse.ArgumentParser:
         "presign-bulk",
         help="presign one S3 URL per object key read from a file or stdin",
         description=(
-            "Presign S3 object URLs for raw keys, one per input line, written in input "
+            "Presign S3 object URLs for raw keys, one UTF-8 key per input line, written in input "
             "order. Credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and "
             "AWS_SESSION_TOKEN. Keys with line breaks, or whose surrounding spaces must "
             'survive any editor, go in --input-format jsonl: one JSON string ("a\\nb") '
