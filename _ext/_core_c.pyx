@@ -10,6 +10,7 @@ exactly what it always does, so no error message is duplicated here.
 
 cimport cython
 from cpython.buffer cimport PyBUF_SIMPLE, PyBuffer_Release, PyObject_GetBuffer
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_Next, PyDict_Size
 from cpython.exc cimport PyErr_Clear
 from cpython.object cimport PyObject, Py_TYPE
@@ -1130,8 +1131,88 @@ cdef enum:
 cdef struct Job:
     const uint8_t *key      # a key's UTF-8, owned by a str the chunk holds a reference to
     Py_ssize_t n
-    Py_ssize_t off          # its encoding at off in the chunk's buffer, en bytes, then
-    Py_ssize_t en           # its 64 signature digits
+    Py_ssize_t size         # its URL's length in bytes
+    uint8_t *url            # where its URL is written
+
+
+cdef uint8_t _KEY_EXTRA[256]    # the bytes encoding adds to a key's byte: 0 kept, 2 as %XX
+for _byte in range(256):
+    _KEY_EXTRA[_byte] = 0 if _SAFE[_byte] & PATH_SAFE else 2
+
+
+cdef Py_ssize_t _key_encoded_size(const uint8_t *s, Py_ssize_t n) noexcept nogil:
+    """Length of s encoded as an S3 key ('/' kept), or -1 when s is not UTF-8.
+
+    Valid means what Python's strict decoder accepts: shortest forms, no surrogates, at
+    most U+10FFFF. Every byte of a multi-byte character is encoded (3 bytes each).
+    """
+    cdef Py_ssize_t i = 0, size = n, more, k
+    cdef uint8_t c, low, high
+    cdef uint64_t word
+    while i < n:
+        if n - i >= 8:
+            # Eight ASCII bytes at a time, without a branch per byte.
+            memcpy(&word, s + i, 8)
+            if not word & 0x8080808080808080ULL:
+                size += (_KEY_EXTRA[s[i]] + _KEY_EXTRA[s[i + 1]] + _KEY_EXTRA[s[i + 2]]
+                         + _KEY_EXTRA[s[i + 3]] + _KEY_EXTRA[s[i + 4]] + _KEY_EXTRA[s[i + 5]]
+                         + _KEY_EXTRA[s[i + 6]] + _KEY_EXTRA[s[i + 7]])
+                i += 8
+                continue
+        c = s[i]
+        if c < 0x80:
+            size += _KEY_EXTRA[c]
+            i += 1
+            continue
+        low, high = 0x80, 0xBF              # the first continuation byte's range
+        if 0xC2 <= c <= 0xDF:
+            more = 1
+        elif 0xE0 <= c <= 0xEF:
+            more = 2
+            if c == 0xE0:
+                low = 0xA0                  # not overlong
+            elif c == 0xED:
+                high = 0x9F                 # not a surrogate
+        elif 0xF0 <= c <= 0xF4:
+            more = 3
+            if c == 0xF0:
+                low = 0x90                  # not overlong
+            elif c == 0xF4:
+                high = 0x8F                 # not above U+10FFFF
+        else:
+            return -1
+        if n - i <= more or not low <= s[i + 1] <= high:
+            return -1
+        for k in range(i + 2, i + 1 + more):
+            if not 0x80 <= s[k] <= 0xBF:
+                return -1
+        size += 2 * (more + 1)
+        i += more + 1
+    return size
+
+cdef inline uint8_t *_encode_key(uint8_t *d, const uint8_t *s, Py_ssize_t n) noexcept nogil:
+    """Write s encoded as an S3 key ('/' kept) at d; returns the end of what it wrote."""
+    cdef Py_ssize_t i
+    cdef uint8_t c
+    for i in range(n):
+        c = s[i]
+        if _SAFE[c] & PATH_SAFE:
+            d[0] = c
+            d += 1
+        else:
+            memcpy(d, _PCT[c], 3)
+            d += 3
+    return d
+
+cdef inline Py_ssize_t _line_key(const uint8_t *s, Py_ssize_t start, Py_ssize_t n,
+                                 Py_ssize_t *end) noexcept nogil:
+    """The line starting at start: sets end to its '\\n' (or n) and returns the length of
+    its key (one trailing '\\r' dropped; 0 for a blank line)."""
+    cdef Py_ssize_t stop = _find(s, start, n, ord("\n"))
+    end[0] = stop
+    if stop > start and s[stop - 1] == ord("\r"):
+        stop -= 1
+    return stop - start
 
 
 @cython.final
@@ -1139,10 +1220,11 @@ cdef struct Job:
 cdef class PresignKernel:
     """Presigns raw S3 object keys against everything precomputed for one timestamp.
 
-    Per key: encode it once ('/' kept), hash canonical prefix + key + suffix starting from
-    the saved state after the prefix, HMAC sts_prefix + that hash starting from the inner
-    pad state saved after sts_prefix, and write URL prefix + key + query + signature
-    straight into the result str.
+    Per key: encode it once ('/' kept) straight into the URL, hash canonical prefix + key
+    + suffix starting from the saved state after the prefix, HMAC sts_prefix + that hash
+    starting from the inner pad state saved after sts_prefix, and write the signature at
+    the URL's end. The URL's length is computed first, so it is written in place: into
+    the result str (or bytes block) allocated at its exact size.
     """
 
     cdef tuple _args            # constructor arguments: the pure twin's kernel when needed
@@ -1187,6 +1269,10 @@ cdef class PresignKernel:
                        and self._query_n == PyUnicode_GET_LENGTH(query))
         self._fast = True
 
+    cdef inline Py_ssize_t _fixed(self) noexcept nogil:
+        """The bytes of a URL besides its encoded key: prefix, query, signature."""
+        return self._url_n + self._query_n + 64
+
     cdef void _signature(self, const uint8_t *enc, Py_ssize_t n, char *sig) noexcept nogil:
         """Write the 64 hex signature digits of an encoded key to sig."""
         cdef fsv4_sha256_ctx ctx
@@ -1205,111 +1291,96 @@ cdef class PresignKernel:
         fsv4_sha256_final(&ctx, digest)
         fsv4_hex_lower(digest, 32, sig)
 
-    cdef int _sign(self, const uint8_t *key, Py_ssize_t n, Buf *enc, char *sig) noexcept nogil:
-        """Encode key into enc (replacing its content), write 64 hex signature digits to sig."""
-        enc.n = 0
-        if _encode(enc, key, n, PATH_SAFE, PLAIN) < 0:
-            return -1
-        self._signature(enc.p, enc.n, sig)
-        return 0
+    cdef uint8_t *_write_url(self, const uint8_t *key, Py_ssize_t n, uint8_t *d) noexcept nogil:
+        """Write URL prefix + encoded key + query + signature at d (room for
+        _fixed() + the key's encoded size); returns the end of the URL."""
+        cdef uint8_t *enc = d + self._url_n
+        cdef uint8_t *query
+        memcpy(d, self._url, self._url_n)
+        query = _encode_key(enc, key, n)
+        memcpy(query, self._query, self._query_n)
+        self._signature(enc, query - enc, <char *>query + self._query_n)
+        return query + self._query_n + 64
 
-    cdef object _presign(self, key, Buf *enc):
+    cdef object _presign(self, key, Buf *scratch):
         cdef const uint8_t *s = NULL
         cdef Py_ssize_t n, size
-        cdef char sig[64]
-        cdef uint8_t *d
         if self._fast and type(key) is str and PyUnicode_GET_LENGTH(key):
             s = <const uint8_t *>_utf8(key, &n)
         if s == NULL:
             # Not a non-empty str, a lone surrogate, or a kernel the fast path does not take.
             PyErr_Clear()
             return _pure().PresignKernel(*self._args).presign(key)
-        if self._sign(s, n, enc, sig) < 0:
-            raise MemoryError()
-        size = self._url_n + enc.n + self._query_n + 64
+        size = self._fixed() + _key_encoded_size(s, n)
         if self._ascii:
             url = PyUnicode_New(size, 127)
-            d = <uint8_t *>PyUnicode_DATA(url)
-        else:
-            if _reserve(enc, size, 1) < 0:
-                raise MemoryError()
-            d = enc.p + enc.n
-        memcpy(d, self._url, self._url_n)
-        memcpy(d + self._url_n, enc.p, enc.n)
-        memcpy(d + self._url_n + enc.n, self._query, self._query_n)
-        memcpy(d + self._url_n + enc.n + self._query_n, sig, 64)
-        if not self._ascii:
-            url = PyUnicode_DecodeUTF8(<char *>d, size, NULL)
-        return url
+            self._write_url(s, n, <uint8_t *>PyUnicode_DATA(url))
+            return url
+        if _reserve(scratch, size, 1) < 0:
+            raise MemoryError()
+        self._write_url(s, n, scratch.p)
+        return PyUnicode_DecodeUTF8(<char *>scratch.p, size, NULL)
 
     def presign(self, key):
         """The presigned URL of one raw object key."""
         cdef uint8_t stack[512]
-        cdef Buf enc
-        _buf_init(&enc, stack, sizeof(stack))
+        cdef Buf scratch
+        _buf_init(&scratch, stack, sizeof(stack))
         try:
-            return self._presign(key, &enc)
+            return self._presign(key, &scratch)
         finally:
-            _buf_free(&enc)
+            _buf_free(&scratch)
 
-    cdef int _sign_chunk(self, Job *jobs, Py_ssize_t count, Buf *out) noexcept nogil:
-        """Encode and sign every key of a chunk into out (replacing its content).
-
-        Per key: the encoded key, then its 64 signature digits; the job records where.
-        Touches no Python object, so it runs without the GIL. -1 when out of memory.
-        """
-        cdef Py_ssize_t i
-        cdef Job *job
-        out.n = 0
+    cdef Py_ssize_t _measure(self, Job *jobs, Py_ssize_t count) noexcept nogil:
+        """Set the URL size of every job of a chunk; returns their sum."""
+        cdef Py_ssize_t i, total = 0
         for i in range(count):
-            job = &jobs[i]
-            job.off = out.n
-            if _encode(out, job.key, job.n, PATH_SAFE, PLAIN) < 0 or _reserve(out, 64, 1) < 0:
-                return -1
-            job.en = out.n - job.off
-            self._signature(out.p + job.off, job.en, <char *>out.p + out.n)
-            out.n += 64
-        return 0
+            jobs[i].size = self._fixed() + _key_encoded_size(jobs[i].key, jobs[i].n)
+            total += jobs[i].size
+        return total
 
-    cdef str _url_str(self, const uint8_t *enc, Py_ssize_t n, const uint8_t *sig, Buf *scratch):
-        """URL prefix + encoded key + query + signature, as a str.
+    cdef void _fill(self, Job *jobs, Py_ssize_t count) noexcept nogil:
+        cdef Py_ssize_t i
+        for i in range(count):
+            self._write_url(jobs[i].key, jobs[i].n, jobs[i].url)
 
-        A URL that is not ASCII is assembled in scratch (which must not hold enc) and decoded.
-        """
-        cdef Py_ssize_t size = self._url_n + n + self._query_n + 64
-        cdef str url
-        cdef uint8_t *d
-        if self._ascii:
-            url = PyUnicode_New(size, 127)
-            d = <uint8_t *>PyUnicode_DATA(url)
-        else:
-            scratch.n = 0
-            if _reserve(scratch, size, 1) < 0:
-                raise MemoryError()
-            d = scratch.p
-        memcpy(d, self._url, self._url_n)
-        memcpy(d + self._url_n, enc, n)
-        memcpy(d + self._url_n + n, self._query, self._query_n)
-        memcpy(d + self._url_n + n + self._query_n, sig, 64)
-        if not self._ascii:
-            return PyUnicode_DecodeUTF8(<char *>d, size, NULL)
-        return url
-
-    cdef int _flush(self, Job *jobs, Py_ssize_t count, Py_ssize_t size, Buf *out, Buf *scratch,
+    cdef int _flush(self, Job *jobs, Py_ssize_t count, Py_ssize_t size, Buf *out,
                     list urls) except -1:
-        """Sign a chunk (without the GIL unless it is tiny) and append its URLs to urls."""
-        cdef int r
-        cdef Py_ssize_t i
-        if count < NOGIL_MIN_KEYS and size < NOGIL_MIN_BYTES:
-            r = self._sign_chunk(jobs, count, out)
-        else:
+        """Sign a chunk and append its URLs to urls.
+
+        Without the GIL (unless the chunk is tiny): the URL sizes, then every URL written
+        in place. With it, in between: the result str objects allocated at their exact
+        sizes (ASCII URLs), else one buffer for the chunk, decoded afterwards.
+        """
+        cdef bint release = count >= NOGIL_MIN_KEYS or size >= NOGIL_MIN_BYTES
+        cdef Py_ssize_t i, total
+        cdef uint8_t *p
+        if release:
             with nogil:
-                r = self._sign_chunk(jobs, count, out)
-        if r < 0:
-            raise MemoryError()
-        for i in range(count):
-            urls.append(self._url_str(out.p + jobs[i].off, jobs[i].en,
-                                      out.p + jobs[i].off + jobs[i].en, scratch))
+                total = self._measure(jobs, count)
+        else:
+            total = self._measure(jobs, count)
+        if self._ascii:
+            for i in range(count):
+                url = PyUnicode_New(jobs[i].size, 127)
+                jobs[i].url = <uint8_t *>PyUnicode_DATA(url)
+                urls.append(url)    # not yet filled, but no one else sees urls
+        else:
+            out.n = 0
+            if _reserve(out, total, 1) < 0:
+                raise MemoryError()
+            p = out.p
+            for i in range(count):
+                jobs[i].url = p
+                p += jobs[i].size
+        if release:
+            with nogil:
+                self._fill(jobs, count)
+        else:
+            self._fill(jobs, count)
+        if not self._ascii:
+            for i in range(count):
+                urls.append(PyUnicode_DecodeUTF8(<char *>jobs[i].url, jobs[i].size, NULL))
         return 0
 
     def presign_many(self, keys):
@@ -1317,18 +1388,16 @@ cdef class PresignKernel:
 
         Keys are drawn one by one, as the pure twin's loop draws them, into chunks. With
         the GIL: a reference to each key of the chunk (so its UTF-8 outlives whatever
-        another thread does to the caller's container) and its UTF-8; without it: every
-        key of the chunk encoded and signed into one buffer; with it again: one str per
-        URL. A key the fast path does not take (not a non-empty str, a lone surrogate)
-        closes the chunk and goes to the pure twin's kernel, which returns or raises what
-        it would in its own loop at that position.
+        another thread does to the caller's container) and its UTF-8; then _flush. A key
+        the fast path does not take (not a non-empty str, a lone surrogate) closes the
+        chunk and goes to the pure twin's kernel, which returns or raises what it would in
+        its own loop at that position.
         """
         cdef Py_ssize_t max_keys, max_bytes, count = 0, size = 0, n
         cdef const uint8_t *s
         cdef Job jobs_stack[32]
         cdef uint8_t out_stack[2048]
-        cdef uint8_t scratch_stack[512]
-        cdef Buf jobs, out, scratch
+        cdef Buf jobs, out
         cdef Job *job
         cdef list urls = []
         cdef list chunk = []        # the references that keep the chunk's UTF-8 alive
@@ -1339,7 +1408,6 @@ cdef class PresignKernel:
         max_bytes = _PRESIGN_CHUNK_BYTES
         _buf_init(&jobs, jobs_stack, sizeof(jobs_stack))
         _buf_init(&out, out_stack, sizeof(out_stack))
-        _buf_init(&scratch, scratch_stack, sizeof(scratch_stack))
         try:
             for key in keys:
                 s = NULL
@@ -1348,7 +1416,7 @@ cdef class PresignKernel:
                 if s == NULL:
                     PyErr_Clear()
                     if count:
-                        self._flush(<Job *>jobs.p, count, size, &out, &scratch, urls)
+                        self._flush(<Job *>jobs.p, count, size, &out, urls)
                         count = size = jobs.n = 0
                         del chunk[:]
                     if slow is None:
@@ -1365,20 +1433,79 @@ cdef class PresignKernel:
                 count += 1
                 size += n
                 if count >= max_keys or size >= max_bytes:
-                    self._flush(<Job *>jobs.p, count, size, &out, &scratch, urls)
+                    self._flush(<Job *>jobs.p, count, size, &out, urls)
                     count = size = jobs.n = 0
                     del chunk[:]
             if count:
-                self._flush(<Job *>jobs.p, count, size, &out, &scratch, urls)
+                self._flush(<Job *>jobs.p, count, size, &out, urls)
         finally:
             _buf_free(&jobs)
             _buf_free(&out)
-            _buf_free(&scratch)
         return urls
+
+    cdef Py_ssize_t _lines_size(self, const uint8_t *s, Py_ssize_t n,
+                                Py_ssize_t *count) noexcept nogil:
+        """Bytes of presign_lines' URL lines for the lines in s, and how many (count);
+        -1 if a key is not UTF-8."""
+        cdef Py_ssize_t start = 0, end, length, size, total = 0
+        count[0] = 0
+        while start < n:
+            length = _line_key(s, start, n, &end)
+            if length:
+                size = _key_encoded_size(s + start, length)
+                if size < 0:
+                    return -1
+                total += self._fixed() + size + 1
+                count[0] += 1
+            start = end + 1
+        return total
+
+    cdef void _lines_fill(self, const uint8_t *s, Py_ssize_t n, uint8_t *d) noexcept nogil:
+        cdef Py_ssize_t start = 0, end, length
+        while start < n:
+            length = _line_key(s, start, n, &end)
+            if length:
+                d = self._write_url(s + start, length, d)
+                d[0] = ord("\n")
+                d += 1
+            start = end + 1
+
+    def presign_lines(self, data, first_line=1):
+        """(URL lines, how many) for the keys in a block of input lines (see the pure twin).
+
+        Both passes over data (the size of the result, then the URLs written into it) run
+        without the GIL unless it is tiny; data is immutable bytes, so no other thread can
+        change it meanwhile. Any other argument, and invalid UTF-8, go to the pure twin
+        for its result or error.
+        """
+        cdef const uint8_t *s
+        cdef uint8_t *d
+        cdef Py_ssize_t n, total, count
+        cdef bint release
+        cdef bytes urls
+        if not self._fast or type(data) is not bytes:
+            return _pure().PresignKernel(*self._args).presign_lines(data, first_line)
+        s = <const uint8_t *>PyBytes_AS_STRING(data)
+        n = PyBytes_GET_SIZE(data)
+        release = n >= NOGIL_MIN_BYTES
+        if release:
+            with nogil:
+                total = self._lines_size(s, n, &count)
+        else:
+            total = self._lines_size(s, n, &count)
+        if total < 0:
+            return _pure().PresignKernel(*self._args).presign_lines(data, first_line)
+        urls = PyBytes_FromStringAndSize(NULL, total)
+        d = <uint8_t *>PyBytes_AS_STRING(urls)
+        if release:
+            with nogil:
+                self._lines_fill(s, n, d)
+        else:
+            self._lines_fill(s, n, d)
+        return urls, count
 
     def __repr__(self):
         return f"<PresignKernel {self._args[1]!r}>"
-
 
 # ---------------------------------------------------------------------------------------
 # Reading a request as received (the verifier): split_url, presigned_parts and

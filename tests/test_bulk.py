@@ -10,6 +10,7 @@ import itertools
 import threading
 import tracemalloc
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Any
@@ -403,3 +404,72 @@ def test_no_thread_outlives_a_failed_call() -> None:
     with pytest.raises(InvalidRequestError):
         list(p.presign_parallel_iter(keys, workers=4, batch_size=1000))
     assert not any(thread.name.startswith("fastsigv4") for thread in threading.enumerate())
+
+
+# --- presign_lines: a block of key lines in, a block of URL lines out -------------------
+
+
+def url_lines(p: S3Presigner, keys: list[str]) -> bytes:
+    return "".join(url + "\n" for url in p.presign_many(keys)).encode()
+
+
+@pytest.mark.parametrize(
+    ("data", "keys"),
+    [
+        (b"", []),
+        (b"\n\r\n", []),
+        (b"a", ["a"]),  # no newline after the last line
+        (b"a\nb\n", ["a", "b"]),
+        (b"a\r\nb\r", ["a", "b"]),  # one trailing CR per line dropped
+        (b"a\r\r\n", ["a\r"]),
+        (b"  spaced  \n\n\tx\n", ["  spaced  ", "\tx"]),
+        ("日本/😀\ncafé\n".encode(), ["日本/😀", "café"]),
+        ("\n".join(ODD_KEYS).encode(), ODD_KEYS),
+    ],
+)
+def test_presign_lines_equals_presign_many(data: bytes, keys: list[str]) -> None:
+    p = presigner()
+    assert p.presign_lines(data) == (url_lines(p, keys), len(keys))
+
+
+def test_presign_lines_on_many_keys_and_long_keys() -> None:
+    p = presigner()
+    keys = [*make_keys(20_000), "k/" * 100_000, "é" * 50_000]
+    data = "\n".join(keys).encode()
+    assert p.presign_lines(data) == (url_lines(p, keys), len(keys))
+
+
+@pytest.mark.parametrize(
+    ("data", "first_line", "message"),
+    [
+        (b"ok\n\xff\n", 1, "input line 2 is not valid UTF-8 (invalid start byte: 0xFF at byte 1"),
+        (b"ok\n\nx\xe6\x97", 41, "input line 43 is not valid UTF-8 (unexpected end of data"),
+        (b"\xed\xa0\x80", 1, "input line 1 is not valid UTF-8 (invalid continuation byte"),
+    ],
+)
+def test_presign_lines_rejects_invalid_utf8(data: bytes, first_line: int, message: str) -> None:
+    with pytest.raises(InvalidRequestError) as raised:
+        presigner().presign_lines(data, first_line)
+    assert str(raised.value).startswith(message)
+
+
+@pytest.mark.parametrize("data", ["a\n", bytearray(b"a\n"), None])
+def test_presign_lines_takes_bytes(data: Any) -> None:
+    with pytest.raises(InvalidRequestError, match="input lines must be bytes"):
+        presigner().presign_lines(data)
+
+
+@pytest.mark.parametrize("first_line", [0, -1, True, 1.0, "1", None])
+def test_presign_lines_first_line_is_validated(first_line: Any) -> None:
+    with pytest.raises(InvalidRequestError, match="first_line must be an int >= 1"):
+        presigner().presign_lines(b"a\n", first_line)
+
+
+def test_presign_lines_on_threads() -> None:
+    # The compiled kernel releases the GIL over a block: blocks on threads, in order.
+    p = presigner()
+    blocks = ["\n".join(make_keys(3000, start)).encode() for start in range(0, 30_000, 3000)]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(p.presign_lines, blocks))
+    assert results == [p.presign_lines(block) for block in blocks]
+    assert b"".join(urls for urls, _ in results) == url_lines(p, make_keys(30_000))

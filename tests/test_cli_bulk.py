@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from fastsigv4 import Credentials, S3Presigner
+from fastsigv4 import Credentials, S3Presigner, cli
 from fastsigv4.cli import main
 
 ACCESS_KEY = "AKIDBULKEXAMPLE"
@@ -37,9 +37,10 @@ def expected_urls(keys: list[str], token: str | None = None, **options: Any) -> 
     return presigner.presign_many(keys)
 
 
-def run(tmp_path: Path, *extra: str, keys_text: str | None = None) -> tuple[int, str]:
+def run(tmp_path: Path, *extra: str, keys_text: str | bytes | None = None) -> tuple[int, str]:
     source = tmp_path / "keys.txt"
-    source.write_text("\n".join(KEYS) + "\n" if keys_text is None else keys_text, encoding="utf-8")
+    text = "\n".join(KEYS) + "\n" if keys_text is None else keys_text
+    source.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     target = tmp_path / "urls.out"
     code = main(
         [
@@ -110,7 +111,7 @@ def test_stdin_to_stdout_with_session_token_and_options(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("AWS_SESSION_TOKEN", "token/with+chars==")
-    monkeypatch.setattr("sys.stdin", io.StringIO("one\ntwo\n"))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"one\ntwo\n")))
     code = main(
         [
             "presign-bulk",
@@ -181,3 +182,80 @@ def test_unreadable_input_is_a_clean_error(
     )
     assert code == 2
     assert "missing" in capsys.readouterr().err
+
+
+# Lines in, lines out is presigned block by block (S3Presigner.presign_lines): blocks cut
+# at every possible place must give what presign_many gives for the same keys.
+LINE_KEYS = [*KEYS, "café/\u00e9", "tab\there", "k/" * 300, "trailing\r", "x"]
+LINES_TEXT = "\n\r\n".join(LINE_KEYS[:3]) + "\n" + "\r\n".join(LINE_KEYS[3:]) + "\n\n"
+
+
+@pytest.mark.parametrize("read_size", [1, 2, 3, 7, 64, 1000, cli.READ_SIZE])
+@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.parametrize("ending", ["", "\n", "\r\n"])
+def test_lines_blocks_split_anywhere(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    read_size: int,
+    workers: str,
+    ending: str,
+) -> None:
+    monkeypatch.setattr(cli, "READ_SIZE", read_size)
+    text = LINES_TEXT.rstrip("\n") + ending  # the last line with or without its line break
+    keys = LINE_KEYS  # "trailing\r" before "\r\n" keeps its own CR
+    code, out = run(tmp_path, "--workers", workers, keys_text=text)
+    assert code == 0
+    assert out == "".join(url + "\n" for url in expected_urls(keys))
+    assert f"presigned {len(keys)} URLs" in capsys.readouterr().err
+    # The CSV path reads the same keys.
+    code, _ = run(tmp_path, "--workers", workers, "--format", "csv", keys_text=text)
+    assert code == 0
+    rows = io.BytesIO()
+    cli._write_urls(rows, "csv", keys, expected_urls(keys))
+    assert (tmp_path / "urls.out").read_bytes() == b"key,url\n" + rows.getvalue()
+
+
+@pytest.mark.parametrize("output_format", ["lines", "csv"])
+def test_empty_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], output_format: str
+) -> None:
+    for text in ("", "\n\r\n\n"):
+        code, out = run(tmp_path, "--format", output_format, keys_text=text)
+        assert code == 0
+        assert out == ("key,url\n" if output_format == "csv" else "")
+        assert "presigned 0 URLs" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("read_size", [1, 5, cli.READ_SIZE])
+@pytest.mark.parametrize("extra", [(), ("--workers", "2"), ("--format", "csv")])
+def test_invalid_utf8_names_the_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    read_size: int,
+    extra: tuple[str, ...],
+) -> None:
+    monkeypatch.setattr(cli, "READ_SIZE", read_size)
+    data = b"one\r\n\ntwo\nbad \xe9t\xe9\nthree\n"
+    code, _ = run(tmp_path, *extra, keys_text=data)
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "fastsigv4: error: input line 4 is not valid UTF-8 "
+        "(invalid continuation byte: 0xE9 at byte 5 of the line)\n"
+    )
+
+
+def test_invalid_utf8_on_stdin_and_in_jsonl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"ok\n\xff\n")))
+    code = main(["presign-bulk", "--bucket", "b", "--region", "us-east-1"])
+    assert code == 2
+    assert "input line 2 is not valid UTF-8 (invalid start byte: 0xFF" in capsys.readouterr().err
+    code, _ = run(tmp_path, "--input-format", "jsonl", keys_text=b'"ok"\n\n"\xc3("\n')
+    assert code == 2
+    assert "input line 3 is not valid UTF-8 (invalid continuation byte: 0xC3 at byte 2" in (
+        capsys.readouterr().err
+    )

@@ -516,6 +516,129 @@ def test_presign_many_default_chunks(parts: tuple[str, ...]) -> None:
         assert_same(partial(pure.presign_many, bad), partial(compiled.presign_many, bad))
 
 
+# --- the compiled block path: PresignKernel.presign_lines ---------------------------------
+
+# Byte pieces of a block of input lines: line breaks, CRs, non-ASCII and invalid UTF-8
+# (a stray continuation byte, an overlong form, a surrogate, above U+10FFFF, truncated).
+# fmt: off
+LINE_PIECES = [
+    b"\n", b"\r", b"\r\n", b"\n\n", b" ", b"a", b"k/", b"a b+c", b"%2F", b"~", b"\x00",
+    "é".encode(), "日本".encode(), "😀".encode(), "\U0010ffff".encode(),
+    b"\x80", b"\xc0\xaf", b"\xc1\xbf", b"\xe0\x80\xaf", b"\xed\xa0\x80", b"\xed\x9f\xbf",
+    b"\xf0\x8f\xbf\xbf", b"\xf4\x90\x80\x80", b"\xf5\x80\x80\x80", b"\xff", b"\xe6\x97",
+    b"\xf0\x9f\x98",
+]
+# fmt: on
+LINE_BLOCKS = st.one_of(
+    st.lists(st.sampled_from(LINE_PIECES), max_size=60).map(b"".join),
+    st.binary(max_size=200),
+    st.lists(st.text(), max_size=8).map(lambda keys: "\n".join(keys).encode("utf-8", "replace")),
+    # Longer than the GIL-release threshold (2 KiB), or than a 4 KiB key.
+    st.builds(
+        lambda piece, times: piece * times,
+        st.lists(st.sampled_from(LINE_PIECES[:15]), min_size=1, max_size=6).map(b"".join),
+        st.integers(100, 1500),
+    ),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    secret=st.binary(max_size=40),
+    parts=st.one_of(
+        st.just(S3_PARTS), st.just(NON_ASCII_PARTS), st.tuples(TEXT, TEXT, TEXT, TEXT, TEXT)
+    ),
+    data=LINE_BLOCKS,
+    first_line=st.integers(1, 10**12),
+)
+def test_presign_lines(secret: bytes, parts: tuple[str, ...], data: bytes, first_line: int) -> None:
+    pure, compiled = kernels(secret, parts)
+    expected = outcome(partial(pure.presign_lines, data, first_line))
+    assert outcome(partial(compiled.presign_lines, data, first_line)) == expected
+    # A block is the kernel's presign_many's URLs, one per line.
+    if expected[0] == "returned":
+        urls = pure.presign_many(_core_py.line_keys(data))
+        lines = "".join(url + "\n" for url in urls).encode()
+        assert expected[2] == (lines, len(urls))
+
+
+@pytest.mark.parametrize(
+    ("data", "keys"),
+    [
+        (b"", []),
+        (b"\n", []),
+        (b"\r\n\r\n\n\r", []),
+        (b"a", ["a"]),
+        (b"a\nb", ["a", "b"]),
+        (b"a\r\nb\r", ["a", "b"]),
+        (b"a\r\r\n\rb\n", ["a\r", "\rb"]),
+        (b"\n\n  a b  \n\t\n", ["  a b  ", "\t"]),
+        ("日本/😀\né\r\n".encode(), ["日本/😀", "é"]),
+        (b"\x00\n", ["\x00"]),
+    ],
+)
+def test_presign_lines_examples(data: bytes, keys: list[str]) -> None:
+    assert _core_py.line_keys(data) == keys
+    for parts in (S3_PARTS, NON_ASCII_PARTS):
+        pure, compiled = kernels(b"secret", parts)
+        urls = "".join(compiled.presign(key) + "\n" for key in keys).encode()
+        assert pure.presign_lines(data) == compiled.presign_lines(data) == (urls, len(keys))
+
+
+@pytest.mark.parametrize(
+    ("data", "first_line", "message"),
+    [
+        (b"\xff", 1, "input line 1 is not valid UTF-8 (invalid start byte: 0xFF at byte 1 "),
+        (
+            b"ok\n\nab\xc3",
+            7,
+            "input line 9 is not valid UTF-8 (unexpected end of data: 0xC3 at byte 3 ",
+        ),
+        (
+            b"a\nb\xc3(\n",
+            1,
+            "input line 2 is not valid UTF-8 (invalid continuation byte: 0xC3 at byte 2 ",
+        ),
+        (b"\xed\xa0\x80\n", 1, "input line 1 is not valid UTF-8 (invalid continuation byte: 0xED "),
+        (b"k/" * 3000 + b"\n\xf4\x90\x80\x80", 5, "input line 6 is not valid UTF-8"),
+    ],
+)
+def test_presign_lines_invalid_utf8(data: bytes, first_line: int, message: str) -> None:
+    pure, compiled = kernels(b"secret", S3_PARTS)
+    expected = outcome(partial(pure.presign_lines, data, first_line))
+    assert outcome(partial(compiled.presign_lines, data, first_line)) == expected
+    assert expected[:2] == ("raised", InvalidRequestError)
+    assert str(expected[2]).startswith(message)
+
+
+@pytest.mark.parametrize("data", ["a\n", bytearray(b"a\n"), memoryview(b"a\n"), None, 1])
+def test_presign_lines_takes_bytes_only(data: object) -> None:
+    pure, compiled = kernels(b"secret", S3_PARTS)
+    expected = outcome(partial(pure.presign_lines, data))
+    assert outcome(partial(compiled.presign_lines, data)) == expected
+    assert expected == (
+        "raised",
+        InvalidRequestError,
+        f"input lines must be bytes, not {type(data).__name__}",
+    )
+
+
+def test_presign_lines_of_a_kernel_with_a_lone_surrogate() -> None:
+    # presign returns a str it cannot encode; presign_lines says so.
+    pure, compiled = kernels(b"secret", ("https://b.example/\ud800/", *S3_PARTS[1:]))
+    expected = outcome(partial(pure.presign_lines, b"a\n"))
+    assert outcome(partial(compiled.presign_lines, b"a\n")) == expected
+    assert expected[:2] == ("raised", InvalidRequestError)
+    assert str(expected[2]).startswith("URL text contains a lone surrogate (U+D800)")
+
+
+def test_presign_lines_megabyte_keys() -> None:
+    data = b"\n".join(key.encode("utf-8", "surrogatepass") for key in MEGABYTE_KEYS[:2])
+    pure, compiled = kernels(b"secret", S3_PARTS)
+    urls = "".join(compiled.presign(key) + "\n" for key in MEGABYTE_KEYS[:2]).encode()
+    assert pure.presign_lines(data) == compiled.presign_lines(data) == (urls, 2)
+
+
 # --- header signing: sign_request and template_key ----------------------------------
 
 

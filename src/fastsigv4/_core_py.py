@@ -33,6 +33,8 @@ __all__ = [
     "canonical_path",
     "canonical_query",
     "clear_signing_key_cache",
+    "decode_lines",
+    "line_keys",
     "presigned_parts",
     "read_presigned",
     "record_maker",
@@ -502,8 +504,46 @@ class PresignKernel:
         presign = self.presign
         return [presign(key) for key in keys]
 
+    def presign_lines(self, data: bytes, first_line: int = 1) -> tuple[bytes, int]:
+        """The URLs of the keys in a block of input lines (see line_keys), in order, each
+        followed by "\n", as UTF-8; and how many there are."""
+        urls = self.presign_many(line_keys(data, first_line))
+        return utf8_bytes("\n".join(urls) + "\n", "URL text") if urls else b"", len(urls)
+
     def __repr__(self) -> str:
         return f"<PresignKernel {self._url_prefix!r}>"
+
+
+def line_keys(data: bytes, first_line: int = 1) -> list[str]:
+    """The object keys in a block of input lines, one per line.
+
+    ``data`` is split at "\n" only (a last line without one counts); one trailing "\r"
+    is dropped from each line and blank lines are skipped, so spaces around a key are
+    kept. Keys are UTF-8 (see decode_lines).
+    """
+    text = decode_lines(data, first_line)
+    lines = text.split("\n")
+    if "\r" in text:
+        lines = [line.removesuffix("\r") for line in lines]
+    return [line for line in lines if line]
+
+
+def decode_lines(data: bytes, first_line: int = 1) -> str:
+    """Input lines decoded as UTF-8; an InvalidRequestError names the first line that is
+    not UTF-8, counting ``data``'s first line as line ``first_line``."""
+    if not isinstance(data, bytes):
+        raise InvalidRequestError(f"input lines must be bytes, not {type(data).__name__}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        position, reason = exc.start, exc.reason
+    # Raised outside the except block, so the error does not carry the whole block along.
+    start = data.rfind(b"\n", 0, position) + 1
+    number = first_line + data.count(b"\n", 0, start)
+    raise InvalidRequestError(
+        f"input line {number} is not valid UTF-8 "
+        f"({reason}: 0x{data[position]:02X} at byte {position - start + 1} of the line)"
+    )
 
 
 # ---------------------------------------------------------------------------------------

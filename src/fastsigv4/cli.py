@@ -15,17 +15,20 @@ import os
 import random
 import sys
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from typing import IO
 
 from . import __version__, _core, _core_py
+from ._core_py import decode_lines, line_keys
 from ._time import resolve_timestamp
 from .credentials import Credentials
 from .diagnose import diagnose
 from .errors import SigV4Error, VerificationError
 from .http_message import HttpRequest, parse_http_request
-from .s3 import S3Presigner
+from .s3 import S3Presigner, _check_workers
 from .signer import Signer, _redact
 from .verifier import Verifier, inspect_request
 
@@ -137,15 +140,43 @@ def _environment_credentials() -> Credentials:
     )
 
 
-def read_key_batches(stream: IO[str], input_format: str, size: int) -> Iterator[list[str]]:
-    """Object keys from a text stream in lists of ``size``: one key per line, or one JSON
-    string per line (jsonl).
+# Input is read in blocks of this many bytes: enough to make the per-block work negligible,
+# few enough that a block's URLs (about eight times its size) stay in the CPU caches.
+READ_SIZE = 1 << 18
+
+
+def line_blocks(stream: IO[bytes]) -> Iterator[tuple[bytes, int]]:
+    """Blocks of whole lines read from a binary stream (the input's last line may lack its
+    "\n"), each with the number of its first line in the input."""
+    parts: list[bytes] = []  # a line longer than a read, in pieces: no quadratic copying
+    number = 1
+    while chunk := stream.read(READ_SIZE):
+        cut = chunk.rfind(b"\n") + 1
+        if not cut:
+            parts.append(chunk)
+            continue
+        parts.append(chunk[:cut])
+        block = b"".join(parts)
+        parts = [chunk[cut:]] if cut < len(chunk) else []
+        yield block, number
+        number += block.count(b"\n")
+    if parts:
+        yield b"".join(parts), number
+
+
+def read_key_batches(stream: IO[bytes], input_format: str, size: int) -> Iterator[list[str]]:
+    """Object keys from a binary stream in lists of ``size``: one key per line (see
+    ``_core_py.line_keys``), or one JSON string per line (jsonl).
 
     In ``lines`` format only the line break is removed (a trailing CR too), so spaces
     around a key are kept and blank lines are skipped; keys that contain line breaks
     need ``jsonl`` (``"a\\nb"``), which also accepts ``{"key": "..."}`` objects.
     """
-    keys = _line_keys(stream) if input_format == "lines" else _jsonl_keys(stream)
+    keys = (
+        (line_keys(block, number) for block, number in line_blocks(stream))
+        if input_format == "lines"
+        else _jsonl_keys(stream)
+    )
     batch: list[str] = []
     for block in keys:
         batch.extend(block)
@@ -156,21 +187,9 @@ def read_key_batches(stream: IO[str], input_format: str, size: int) -> Iterator[
         yield batch
 
 
-def _line_keys(stream: IO[str]) -> Iterator[list[str]]:
-    # Whole blocks split at once: a per-line loop would cost more than signing a key.
-    pending = ""
-    while block := stream.read(1 << 20):
-        lines = (pending + block).split("\n")
-        pending = lines.pop()
-        if "\r" in block:
-            lines = [line.removesuffix("\r") for line in lines]
-        yield [line for line in lines if line] if "" in lines else lines
-    if pending.removesuffix("\r"):
-        yield [pending.removesuffix("\r")]
-
-
-def _jsonl_keys(stream: IO[str]) -> Iterator[list[str]]:
-    for number, line in enumerate(stream, 1):
+def _jsonl_keys(stream: IO[bytes]) -> Iterator[list[str]]:
+    for number, raw in enumerate(stream, 1):
+        line = decode_lines(raw, number)
         if not line.strip():
             continue
         try:
@@ -184,6 +203,33 @@ def _jsonl_keys(stream: IO[str]) -> Iterator[list[str]]:
                 f'input line {number} must be a JSON string or an object with a "key" string'
             )
         yield [item]
+
+
+def _presign_line_blocks(
+    presigner: S3Presigner, stream: IO[bytes], workers: int
+) -> Iterator[tuple[bytes, int]]:
+    """The URL lines of every block of key lines and how many there are, in input order.
+
+    Past one worker the blocks are presigned on threads (the compiled core holds no GIL
+    meanwhile), at most 2 * workers + 1 of them ahead of the output.
+    """
+    blocks = line_blocks(stream)
+    if workers == 1:
+        for block, number in blocks:
+            yield presigner.presign_lines(block, number)
+        return
+    with ThreadPoolExecutor(workers, thread_name_prefix="fastsigv4-presign") as pool:
+        pending: deque[Future[tuple[bytes, int]]] = deque()
+        try:
+            for block, number in blocks:
+                pending.append(pool.submit(presigner.presign_lines, block, number))
+                if len(pending) > 2 * workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:  # on an error: what is queued is not presigned
+                future.cancel()
 
 
 def _write_urls(out: IO[bytes], output_format: str, keys: list[str], urls: list[str]) -> None:
@@ -213,10 +259,9 @@ def _presign_bulk(args: argparse.Namespace) -> int:
         timestamp=args.timestamp,
     )
     with ExitStack() as stack:
+        # Binary: keys are decoded (and checked) as UTF-8 where they are read.
         source = (
-            sys.stdin
-            if args.input == "-"
-            else stack.enter_context(open(args.input, encoding="utf-8", newline=""))
+            sys.stdin.buffer if args.input == "-" else stack.enter_context(open(args.input, "rb"))
         )
         sys.stdout.flush()
         out = (
@@ -231,23 +276,32 @@ def _presign_bulk(args: argparse.Namespace) -> int:
             progress = stack.enter_context(
                 tqdm(unit=" URLs", unit_scale=True, file=sys.stderr, mininterval=0.5)
             )
-        if args.format == "csv":
-            out.write(b"key,url\n")
         count = 0
         started = time.perf_counter()
-        # A batch per worker per round, so each thread gets a full batch_size of keys.
-        batch_size = args.batch_size * args.workers
-        for batch in read_key_batches(source, args.input_format, batch_size):
-            if args.workers > 1:
-                urls = presigner.presign_parallel(
-                    batch, workers=args.workers, batch_size=args.batch_size
-                )
-            else:
-                urls = presigner.presign_many(batch)
-            _write_urls(out, args.format, batch, urls)
-            count += len(batch)
-            if progress is not None:
-                progress.update(len(batch))
+        if args.input_format == "lines" and args.format == "lines":
+            # Bytes in, bytes out: no object per key.
+            workers = _check_workers(args.workers)
+            for url_lines, done in _presign_line_blocks(presigner, source, workers):
+                out.write(url_lines)
+                count += done
+                if progress is not None:
+                    progress.update(done)
+        else:
+            if args.format == "csv":
+                out.write(b"key,url\n")
+            # A batch per worker per round, so each thread gets a full batch_size of keys.
+            batch_size = args.batch_size * args.workers
+            for batch in read_key_batches(source, args.input_format, batch_size):
+                if args.workers > 1:
+                    urls = presigner.presign_parallel(
+                        batch, workers=args.workers, batch_size=args.batch_size
+                    )
+                else:
+                    urls = presigner.presign_many(batch)
+                _write_urls(out, args.format, batch, urls)
+                count += len(batch)
+                if progress is not None:
+                    progress.update(len(batch))
         out.flush()
         elapsed = time.perf_counter() - started
     rate = count / elapsed if elapsed > 0 else 0.0
@@ -442,7 +496,7 @@ def build_parser() -> argparse.ArgumentParser:
         "presign-bulk",
         help="presign one S3 URL per object key read from a file or stdin",
         description=(
-            "Presign S3 object URLs for raw keys, one per input line, written in input "
+            "Presign S3 object URLs for raw keys, one UTF-8 key per input line, written in input "
             "order. Credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and "
             "AWS_SESSION_TOKEN. Keys with line breaks, or whose surrounding spaces must "
             'survive any editor, go in --input-format jsonl: one JSON string ("a\\nb") '

@@ -4,10 +4,11 @@ Everything that does not depend on the key (endpoint, scope, signing key, the fi
 parts of the canonical request and URL) is computed once per timestamp; each key
 then costs one encoding, one SHA-256 and one HMAC in the core.
 
-Bulk: ``presign_many`` (a list), ``presign_iter`` (lazily, in constant memory) and
+Bulk: ``presign_many`` (a list), ``presign_iter`` (lazily, in constant memory),
 ``presign_parallel`` / ``presign_parallel_iter`` (batches on threads: the compiled core
 signs without holding the GIL, so they scale with cores; the pure twin holds the GIL
-throughout, so there they are correct but no faster).
+throughout, so there they are correct but no faster) and ``presign_lines`` (bytes of
+newline-separated keys in, bytes of URL lines out: no Python object per key).
 """
 
 from __future__ import annotations
@@ -317,6 +318,22 @@ class S3Presigner:
     def presign_many(self, keys: Iterable[str]) -> list[str]:
         """Presigned URLs of many raw object keys, in input order, one timestamp for all."""
         return self._kernel().presign_many(keys)
+
+    def presign_lines(self, data: bytes, first_line: int = 1) -> tuple[bytes, int]:
+        """The presigned URLs of a block of keys, one per line: (the URLs as one block of
+        UTF-8 lines, each URL and "\n", in input order; how many URLs), one timestamp for
+        the block.
+
+        ``data`` holds UTF-8 keys separated by "\n" (a last line without one counts); a
+        trailing "\r" is dropped and blank lines are skipped, as in ``presign-bulk``
+        input. No Python object is made per key, and the compiled core holds no GIL while
+        it works, so blocks can be presigned on threads. A line that is not UTF-8 is an
+        InvalidRequestError naming it, counting ``data``'s first line as ``first_line``
+        (to number lines across the blocks of a longer input).
+        """
+        if isinstance(first_line, bool) or not isinstance(first_line, int) or first_line < 1:
+            raise InvalidRequestError(f"first_line must be an int >= 1, not {first_line!r}")
+        return self._kernel().presign_lines(data, first_line)
 
     def presign_iter(
         self, keys: Iterable[str], batch_size: int = DEFAULT_BATCH_SIZE
