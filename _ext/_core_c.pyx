@@ -739,6 +739,10 @@ cdef class SigningKey:
 
 
 cdef dict _KEY_CACHE = {}
+# The key verify_presigned used last, with the very objects it was derived from (a
+# server sees runs of one access key): (access key id, secret, date, region, service,
+# key), or None.
+cdef object _last_key = None
 cdef Py_ssize_t _KEY_CACHE_MAX = 256
 
 
@@ -802,7 +806,9 @@ cpdef signing_key(access_key_id, secret_access_key, date, region, service):
 
 def clear_signing_key_cache():
     """Forget every cached signing key (and with it the secrets in the cache keys)."""
+    global _last_key
     _KEY_CACHE.clear()
+    _last_key = None
 
 
 # ---------------------------------------------------------------------------------------
@@ -2316,14 +2322,16 @@ def verify_presigned(method, url, headers, settings, limits, policy, now):
     """A presigned request of the common shape verified in one call (see the pure twin):
     the verified request, (what the secret lookup gave,) when it was asked but the
     request does not pass, or None."""
+    global _last_key
     cdef Lane lane
-    cdef uint8_t string_to_sign[512]
+    cdef const uint8_t *line[5]
+    cdef Py_ssize_t line_size[5]
+    cdef fsv4_sha256_ctx ctx
     cdef uint8_t mac[32]
     cdef char expected[64]
     cdef uint8_t difference = 0
     cdef double seconds
     cdef long long max_skew, max_expires
-    cdef Py_ssize_t n
     cdef SigningKey key
     cdef int i
     if type(policy) is not tuple or PyTuple_GET_SIZE(policy) != 6 or type(now) is not float:
@@ -2344,14 +2352,33 @@ def verify_presigned(method, url, headers, settings, limits, policy, now):
             and 0 < lane.expires <= max_expires
             and lane.signed_at - max_skew <= seconds <= lane.signed_at + lane.expires):
         return None
-    if PyUnicode_GET_LENGTH(scope) > 512 - 99:
-        return _pure().verify_presigned(method, url, headers, settings, limits, policy, now)
     secret = lookup(access_key_id)
     if type(secret) is not str or not secret:
         return (secret,)
-    key = signing_key(access_key_id, secret, date, region, service)
-    n = _put_string_to_sign(string_to_sign, &lane, <str>scope)
-    fsv4_hmac(&key._k, string_to_sign, n, mac)
+    last = _last_key    # (access key id, secret, date, region, service, key): one read
+    if (last is not None and (<tuple>last)[0] is access_key_id and (<tuple>last)[1] is secret
+            and (<tuple>last)[2] is date and (<tuple>last)[3] is region
+            and (<tuple>last)[4] is service):
+        key = (<tuple>last)[5]
+    else:
+        key = signing_key(access_key_id, secret, date, region, service)
+        _last_key = (access_key_id, secret, date, region, service, key)
+    # The HMAC of the string to sign, its beginning resumed as sign_request does it.
+    line[0] = <const uint8_t *>b"AWS4-HMAC-SHA256\n"
+    line_size[0] = 17
+    line[1] = lane.amz_date
+    line_size[1] = 16
+    line[2] = line[4] = <const uint8_t *>b"\n"
+    line_size[2] = line_size[4] = 1
+    line[3] = <const uint8_t *>PyUnicode_DATA(scope)
+    line_size[3] = PyUnicode_GET_LENGTH(scope)
+    _absorb(&key._scope, &key._k.inner, line, line_size, 5, &ctx)
+    fsv4_hex_lower(lane.digest, 32, expected)
+    fsv4_sha256_update(&ctx, <const uint8_t *>expected, 64)
+    fsv4_sha256_final(&ctx, mac)
+    ctx = key._k.outer
+    fsv4_sha256_update(&ctx, mac, 32)
+    fsv4_sha256_final(&ctx, mac)
     fsv4_hex_lower(mac, 32, expected)
     for i in range(64):
         difference |= lane.signature[i] ^ <uint8_t>expected[i]

@@ -8,6 +8,7 @@ same result or the same error with the lane as without it.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import subprocess
@@ -413,3 +414,15 @@ def test_an_empty_credential_first_thing_in_a_process() -> None:
             check=False,
         )
         assert finished.stdout.strip() == "AuthorizationQueryParametersError", finished.stderr
+
+
+def test_clearing_the_key_cache_forgets_the_secrets_the_lane_used() -> None:
+    _core.clear_signing_key_cache()  # so this secret object goes into the cache
+    secret = "".join(["wJalrXUtnFEMI/K7MDENG", "+bPxRfiCYEXAMPLEKEY"])  # an object of its own
+    verifier = Verifier({ACCESS_KEY: secret}, clock=lambda: SIGNED_AT)
+    verifier.verify("GET", STANDARD)
+    # The key cache holds it (the compiled lane's last key too); counted, not kept.
+    assert sum(isinstance(r, tuple) for r in gc.get_referrers(secret))
+    _core.clear_signing_key_cache()
+    assert not [r for r in gc.get_referrers(secret) if isinstance(r, tuple)]
+    verifier.verify("GET", STANDARD)  # and it is derived again
