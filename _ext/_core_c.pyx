@@ -2058,7 +2058,7 @@ cdef object _read_lane(method, url, headers, settings, limits, Lane *lane):
     global _last_credential, _flags_of, _flags
     cdef const uint8_t *s
     cdef const uint8_t *p
-    cdef Py_ssize_t n, pn, i, rest, query, auth_end, host_end, path_end, start, end, eq, vstart
+    cdef Py_ssize_t n, pn, i, rest, query, auth_end, host_end, start, end, eq, vstart
     cdef Py_ssize_t max_url_length, max_query_parameters, max_headers, max_header_bytes
     cdef Py_ssize_t offset[SIGNING_COUNT]
     cdef Py_ssize_t size[SIGNING_COUNT]
@@ -2074,7 +2074,7 @@ cdef object _read_lane(method, url, headers, settings, limits, Lane *lane):
     cdef Pair *pair
     cdef PyObject *key
     cdef PyObject *value
-    cdef object host_header = None, items
+    cdef object host_header = None
     if (type(method) is not str or type(url) is not str or type(limits) is not tuple
             or method not in _LANE_METHODS or not PyUnicode_IS_ASCII(url)):
         return None

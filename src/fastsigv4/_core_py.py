@@ -55,6 +55,12 @@ IMPLEMENTATION = "python"
 SHA256_IMPLEMENTATION = "hashlib"
 
 ALGORITHM = "AWS4-HMAC-SHA256"
+EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+# HTTP token characters (RFC 9110 tchar): methods, header names, a URL scheme's.
+_TCHAR = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]"
+HTTP_TOKEN = re.compile(_TCHAR + "+")
+# Valid uppercase method names, accepted without the token check.
+COMMON_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 
 _UNRESERVED_ONLY = re.compile(r"[A-Za-z0-9\-._~]*")
 # Text the query rule leaves as it is: unreserved characters and uppercase %XX escapes of
@@ -551,7 +557,7 @@ def decode_lines(data: bytes, first_line: int = 1) -> str:
 
 _URL_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # A scheme is an HTTP token starting with a letter.
-_SCHEME = re.compile(r"[A-Za-z][!#$%&'*+\-.^_`|~0-9A-Za-z]*")
+_SCHEME = re.compile(r"[A-Za-z]" + _TCHAR + "*")
 _DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
 
 
@@ -765,15 +771,12 @@ def request_to_sign(
 # ---------------------------------------------------------------------------------------
 # The verifier's fast lane: a presigned request of the common shape, read in one call.
 
-_LANE_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 _LANE_HOST = re.compile(r"[a-z0-9.\-]+")
 _LANE_SIGNATURE = re.compile(r"[0-9a-f]{64}")
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # Parameters whose presence sends a request to the verifier's full reading.
 _LANE_REFUSED = frozenset({"X-Amz-Security-Token", "AWSAccessKeyId", "Signature"})
 _UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 _HOST_ONLY = ("host",)
-_EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 # X-Amz-Credential text -> (access key id, date, region, service, scope, preset settings)
 # of the valid ones; a server sees the same few over and over. A full cache starts over.
@@ -839,7 +842,7 @@ def read_presigned(
       within the limits, without Authorization or any x-amz-* header, and at most one
       Host (which then is the host signed).
     """
-    if type(method) is not str or method not in _LANE_METHODS or type(url) is not str:
+    if type(method) is not str or method not in COMMON_METHODS or type(url) is not str:
         return None
     max_url_length, max_query_parameters, max_headers, max_header_bytes = limits
     if len(url) > max_url_length or not url.isascii():
@@ -900,7 +903,7 @@ def read_presigned(
             if type(item) is not tuple or len(item) != 2:
                 return None
             name, value = item
-            if type(name) is not str or type(value) is not str or not _HEADER_NAME.fullmatch(name):
+            if type(name) is not str or type(value) is not str or not HTTP_TOKEN.fullmatch(name):
                 return None
             total += len(name) + len(value)
             name = name.lower()
@@ -917,7 +920,7 @@ def read_presigned(
                 return None
             host = trimall("host", host_header)
 
-    payload_hash = _UNSIGNED_PAYLOAD if settings.presign_unsigned_payload else _EMPTY_SHA256
+    payload_hash = _UNSIGNED_PAYLOAD if settings.presign_unsigned_payload else EMPTY_SHA256
     canonical = (
         f"{method}\n{canonical_path(path, settings.double_uri_encode, settings.normalize_path)}"
         f"\n{query}\nhost:{host}\n\nhost\n{payload_hash}"

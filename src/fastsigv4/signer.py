@@ -18,6 +18,9 @@ from typing import Final, Literal, NamedTuple
 from urllib.parse import unquote
 
 from . import _core
+from ._core_py import ALGORITHM, EMPTY_SHA256
+from ._core_py import COMMON_METHODS as _COMMON_METHODS
+from ._core_py import HTTP_TOKEN as _TOKEN
 from ._time import Timestamp, resolve_timestamp
 from .credentials import Credentials
 from .errors import CredentialExpiryWarning, InvalidRequestError
@@ -34,9 +37,6 @@ __all__ = [
     "SignedRequest",
     "Signer",
 ]
-
-ALGORITHM: Final = "AWS4-HMAC-SHA256"
-EMPTY_SHA256: Final = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 
 class _Payload(enum.Enum):
@@ -65,11 +65,8 @@ _SPECIAL_PAYLOAD_HASHES = frozenset(
     }
 )
 _HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
-_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # Visible ASCII but '/': the scope is sent in the Authorization header and query.
 _SCOPE_PART = re.compile(r"[!-.0-~]+")
-# Valid uppercase method names, accepted without the token check.
-_COMMON_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 
 # Request headers that carry signing material the signer adds itself: input that
 # already has them would be signed twice or contradict the signature.

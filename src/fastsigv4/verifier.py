@@ -21,6 +21,7 @@ from time import time as _time
 from typing import Any, Literal, NamedTuple
 
 from . import _core
+from ._core_py import ALGORITHM, COMMON_METHODS, EMPTY_SHA256, HTTP_TOKEN
 from ._time import amz_date_text
 from .credentials import Credentials
 from .errors import (
@@ -41,16 +42,7 @@ from .errors import (
     VerificationError,
 )
 from .settings import SigningSettings, settings_for_service
-from .signer import (
-    _COMMON_METHODS,
-    _HEX_SHA256,
-    _SCOPE_PART,
-    _SPECIAL_PAYLOAD_HASHES,
-    _TOKEN,
-    ALGORITHM,
-    EMPTY_SHA256,
-    _redact,
-)
+from .signer import _HEX_SHA256, _SCOPE_PART, _SPECIAL_PAYLOAD_HASHES, _redact
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -92,7 +84,7 @@ _SIGV2_QUERY_MESSAGE = (
     f"Signature= are Signature Version 2 query parameters. Please use {ALGORITHM} (presign "
     "with X-Amz-* parameters)."
 )
-_SIGNED_HEADER_NAME = _TOKEN
+_SIGNED_HEADER_NAME = HTTP_TOKEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,7 +371,7 @@ def _received_headers(headers: ReceivedHeaders, limits: RequestLimits) -> dict[s
             name = name.decode("latin-1")
         if isinstance(value, bytes):
             value = value.decode("latin-1")
-        if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+        if not isinstance(name, str) or not HTTP_TOKEN.fullmatch(name):
             raise MalformedRequestError(f"header name {name!r:.60} is not a valid HTTP field name")
         if not isinstance(value, str):
             raise MalformedRequestError(f"header {name!r} has a {type(value).__name__} value")
@@ -559,8 +551,8 @@ def _parse_claim(
             f"the URL is longer than {limits.max_url_length} characters "
             "(raise RequestLimits.max_url_length to accept it)"
         )
-    if (type(method) is not str or method not in _COMMON_METHODS) and (
-        not isinstance(method, str) or not _TOKEN.fullmatch(method)
+    if (type(method) is not str or method not in COMMON_METHODS) and (
+        not isinstance(method, str) or not HTTP_TOKEN.fullmatch(method)
     ):
         raise MalformedRequestError(f"method {method!r:.40} is not an HTTP method name")
     try:
