@@ -779,8 +779,7 @@ _UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 _HOST_ONLY = ("host",)
 
 # X-Amz-Credential text -> (access key id, date, region, service, scope, preset settings)
-# of the valid ones; a server sees the same few over and over. A full cache starts over.
-_LANE_CACHE_SIZE = 256
+# of the valid ones; a server sees the same few over and over.
 _lane_credentials: dict[str, tuple[str, str, str, str, str, SigningSettings]] = {}
 _lane_dates: dict[str, int] = {}  # X-Amz-Date -> POSIX seconds, likewise
 
@@ -788,6 +787,24 @@ _lane_dates: dict[str, int] = {}  # X-Amz-Date -> POSIX seconds, likewise
 #  X-Amz-Expires, X-Amz-Signature, payload hash, string to sign)
 PresignedReading = tuple[str, str, str, str, int, int, str, str, str]
 RequestLimitNumbers = tuple[int, int, int, int]
+
+
+_REMEMBERED_MAX = 256
+_Value = TypeVar("_Value")
+
+
+def remembered(
+    cache: dict[str, _Value], text: str, read: Callable[[str], _Value | None]
+) -> _Value | None:
+    """``read(text)``, kept in ``cache`` unless None (or raised): a bounded memo of the
+    texts a server sees over and over. A full cache starts over. Callers look in the
+    cache first, inline; this is the miss."""
+    value = read(text)
+    if value is not None:
+        if len(cache) >= _REMEMBERED_MAX:
+            cache.clear()
+        cache[text] = value
+    return value
 
 
 def _lane_credential(text: str) -> tuple[str, str, str, str, str, SigningSettings] | None:
@@ -868,20 +885,14 @@ def read_presigned(
             host = host + ":" + port
     signed_at = _lane_dates.get(amz_date)
     if signed_at is None:
-        signed_at = amz_date_seconds(amz_date)
+        signed_at = remembered(_lane_dates, amz_date, amz_date_seconds)
         if signed_at is None:
             return None
-        if len(_lane_dates) >= _LANE_CACHE_SIZE:
-            _lane_dates.clear()
-        _lane_dates[amz_date] = signed_at
     credential = _lane_credentials.get(credential_text)
     if credential is None:
-        credential = _lane_credential(credential_text)
+        credential = remembered(_lane_credentials, credential_text, _lane_credential)
         if credential is None:
             return None
-        if len(_lane_credentials) >= _LANE_CACHE_SIZE:
-            _lane_credentials.clear()
-        _lane_credentials[credential_text] = credential
     access_key_id, date, region, service, scope, preset = credential
     if not amz_date.startswith(date):
         return None

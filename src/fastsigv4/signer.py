@@ -18,7 +18,7 @@ from typing import Final, Literal, NamedTuple
 from urllib.parse import unquote
 
 from . import _core
-from ._core_py import ALGORITHM, EMPTY_SHA256
+from ._core_py import ALGORITHM, EMPTY_SHA256, SIGNING_PARAMETERS
 from ._core_py import COMMON_METHODS as _COMMON_METHODS
 from ._core_py import HTTP_TOKEN as _TOKEN
 from ._time import Timestamp, resolve_timestamp
@@ -79,17 +79,7 @@ _SIGNER_OWNED_HEADERS = {
         "and enable SigningSettings.add_content_sha256_header"
     ),
 }
-_PRESIGN_PARAMETERS = frozenset(
-    {
-        "X-Amz-Algorithm",
-        "X-Amz-Credential",
-        "X-Amz-Date",
-        "X-Amz-Expires",
-        "X-Amz-SignedHeaders",
-        "X-Amz-Signature",
-        "X-Amz-Security-Token",
-    }
-)
+_PRESIGN_PARAMETERS = frozenset(SIGNING_PARAMETERS)
 
 
 def _redact(text: str, secret: str | None) -> str:

@@ -17,11 +17,19 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import FrozenInstanceError, dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from functools import partial
 from time import time as _time
 from typing import Any, Literal, NamedTuple
 
 from . import _core
-from ._core_py import ALGORITHM, COMMON_METHODS, EMPTY_SHA256, HTTP_TOKEN
+from ._core_py import (
+    ALGORITHM,
+    COMMON_METHODS,
+    EMPTY_SHA256,
+    HTTP_TOKEN,
+    SIGNING_PARAMETERS,
+    remembered,
+)
 from ._time import amz_date_text
 from .credentials import Credentials
 from .errors import (
@@ -67,14 +75,8 @@ ReceivedHeaders = (
 )
 ReceivedBody = bytes | bytearray | memoryview | str | None
 
-_QUERY_PARAMETERS = (
-    "X-Amz-Algorithm",
-    "X-Amz-Credential",
-    "X-Amz-Date",
-    "X-Amz-Expires",
-    "X-Amz-SignedHeaders",
-    "X-Amz-Signature",
-)
+# The six every presigned request carries (X-Amz-Security-Token is the seventh).
+_QUERY_PARAMETERS = SIGNING_PARAMETERS[:6]
 _REQUIRED_QUERY_MESSAGE = (
     "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
     "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."
@@ -401,7 +403,6 @@ def _single(headers: dict[str, list[str]], name: str) -> str | None:
 
 # Parsed credentials and SignedHeaders lists: a server sees the same few over and over.
 # Only valid ones are kept (valid whatever the auth type); a full cache starts over.
-_PARSED_CACHE_SIZE = 256
 _credentials_seen: dict[str, tuple[str, str, str, str, str]] = {}
 _signed_headers_seen: dict[str, tuple[str, ...]] = {}
 
@@ -411,9 +412,10 @@ def _parse_credential(credential: str, auth_type: AuthType) -> tuple[str, str, s
     ``AKID/YYYYMMDD/region/service/aws4_request``; the scope is the part after the key id."""
     parsed = _credentials_seen.get(credential)
     if parsed is None:
-        parsed = _credentials_seen[credential] = _read_credential(credential, auth_type)
-        if len(_credentials_seen) > _PARSED_CACHE_SIZE:
-            _credentials_seen.clear()
+        parsed = remembered(
+            _credentials_seen, credential, partial(_read_credential, auth_type=auth_type)
+        )
+    assert parsed is not None  # _read_credential raises instead
     return parsed
 
 
@@ -479,9 +481,10 @@ def _parse_authorization(value: str) -> tuple[str, str, str]:
 def _parse_signed_headers(text: str, auth_type: AuthType) -> tuple[str, ...]:
     names = _signed_headers_seen.get(text)
     if names is None:
-        names = _signed_headers_seen[text] = _read_signed_headers(text, auth_type)
-        if len(_signed_headers_seen) > _PARSED_CACHE_SIZE:
-            _signed_headers_seen.clear()
+        names = remembered(
+            _signed_headers_seen, text, partial(_read_signed_headers, auth_type=auth_type)
+        )
+    assert names is not None  # _read_signed_headers raises instead
     return names
 
 
